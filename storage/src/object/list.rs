@@ -150,16 +150,14 @@ impl ObjectStore {
             continue_token: None,
             remaining_item_count: None,
         };
-        if has_more {
-            if let Some(last) = last_key {
-                let mut next = String::from_utf8_lossy(&last).into_owned();
-                next.push('\0');
-                let token = encode_continue(&next, &prefix, revision)
-                    .map_err(|err| StorageError::BadRequest(err.to_string()))?;
-                list.continue_token = Some(token);
-                if options.selection.is_everything() {
-                    list.remaining_item_count = Some(count - options.limit);
-                }
+        if has_more && let Some(last) = last_key {
+            let mut next = String::from_utf8_lossy(&last).into_owned();
+            next.push('\0');
+            let token = encode_continue(&next, &prefix, revision)
+                .map_err(|err| StorageError::BadRequest(err.to_string()))?;
+            list.continue_token = Some(token);
+            if options.selection.is_everything() {
+                list.remaining_item_count = Some(count - options.limit);
             }
         }
         Ok(list)

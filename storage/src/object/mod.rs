@@ -595,15 +595,15 @@ impl ObjectStore {
                 }
                 return Err(StorageError::NotFound { key }.into());
             }
-            if let Some(object) = &current.object {
-                if let Err(err) = preconditions.check(&key, object) {
-                    if is_current {
-                        return Err(err.into());
-                    }
-                    current = self.current(&key).await?;
-                    is_current = true;
-                    continue;
+            if let Some(object) = &current.object
+                && let Err(err) = preconditions.check(&key, object)
+            {
+                if is_current {
+                    return Err(err.into());
                 }
+                current = self.current(&key).await?;
+                is_current = true;
+                continue;
             }
             let updated = match update(current.object.clone()).await {
                 Ok(updated) => updated,

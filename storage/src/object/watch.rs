@@ -136,7 +136,10 @@ pub(crate) fn transform(
         (None, Some(previous)) => selection
             .matches(previous.value())
             .then(|| WatchEvent::Deleted(previous.clone())),
-        (Some(current), _) if created || previous.is_none() => selection
+        (Some(current), None) => selection
+            .matches(current.value())
+            .then(|| WatchEvent::Added(current.clone())),
+        (Some(current), Some(_)) if created => selection
             .matches(current.value())
             .then(|| WatchEvent::Added(current.clone())),
         (Some(current), Some(previous)) => {
@@ -256,10 +259,10 @@ impl ObjectStore {
                     current.as_ref(),
                     previous.as_ref(),
                 );
-                if let Some(out) = out {
-                    if tx.send(out).await.is_err() {
-                        return Ok(());
-                    }
+                if let Some(out) = out
+                    && tx.send(out).await.is_err()
+                {
+                    return Ok(());
                 }
             }
         }
