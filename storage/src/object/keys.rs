@@ -94,7 +94,9 @@ fn check_segment(segment: &str) -> Result<(), StorageError> {
         return Err(StorageError::InvalidKey(format!("empty key: {segment:?}")));
     }
     if segment == "." || segment == ".." || segment.contains('/') || segment.contains('%') {
-        return Err(StorageError::InvalidKey(format!("invalid key: {segment:?}")));
+        return Err(StorageError::InvalidKey(format!(
+            "invalid key: {segment:?}"
+        )));
     }
     Ok(())
 }
@@ -108,7 +110,10 @@ mod tests {
         assert_eq!(builtin_resource_prefix("services"), "services/specs");
         assert_eq!(builtin_resource_prefix("endpoints"), "services/endpoints");
         assert_eq!(builtin_resource_prefix("nodes"), "minions");
-        assert_eq!(builtin_resource_prefix("replicationcontrollers"), "controllers");
+        assert_eq!(
+            builtin_resource_prefix("replicationcontrollers"),
+            "controllers"
+        );
         assert_eq!(builtin_resource_prefix("ingresses"), "ingress");
         assert_eq!(builtin_resource_prefix("deployments"), "deployments");
         assert_eq!(
@@ -127,7 +132,10 @@ mod tests {
         assert_eq!(pods.list_prefix(None).unwrap(), "/registry/pods/");
         assert_eq!(pods.list_prefix(Some("ns")).unwrap(), "/registry/pods/ns/");
         let nodes = KeyLayout::new("/registry/", builtin_resource_prefix("nodes"), false);
-        assert_eq!(nodes.object_key(None, "n1").unwrap(), "/registry/minions/n1");
+        assert_eq!(
+            nodes.object_key(None, "n1").unwrap(),
+            "/registry/minions/n1"
+        );
     }
 
     #[test]

@@ -19,14 +19,14 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
-use ironkube_apimachinery::{FieldSelector, LabelSelector};
+use ironkube_apimachinery::{FieldSelector, LabelSelector, Status};
 use serde_json::Value;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::kv::{
-    Compare, CompareOp, KeyRange, KeyValue, KvStore, LeaseId, RangeRequest, Revision, Txn, TxnOp,
-    TxnOpResponse,
+    Compare, CompareOp, KeyRange, KeyValue, KvError, KvStore, LeaseId, RangeRequest, Revision, Txn,
+    TxnOp, TxnOpResponse,
 };
 
 pub use keys::{DEFAULT_ETCD_PREFIX, KeyLayout, builtin_resource_prefix, group_resource_prefix};
@@ -229,7 +229,51 @@ pub enum StorageError {
     },
     /// The key-value layer failed (unavailable, too large, …).
     #[error(transparent)]
-    Kv(#[from] crate::kv::KvError),
+    Kv(#[from] KvError),
+}
+
+impl StorageError {
+    /// The `metav1.Status` the API server answers with for this error on `resource`/`name`
+    /// (upstream's `storage/errors` `Interpret*Error` and the etcd3 store's own API errors;
+    /// `verb` names the operation in ServerTimeout messages: "get", "list", "create", …).
+    pub fn status(&self, resource: &GroupResource, name: &str, verb: &str) -> Status {
+        let (group, plural) = (resource.group.as_str(), resource.resource.as_str());
+        match self {
+            Self::NotFound { .. } => Status::not_found(group, plural, name),
+            Self::KeyExists { .. } => Status::already_exists(group, plural, name),
+            Self::PreconditionFailed { .. } => {
+                Status::conflict(group, plural, name, &self.to_string())
+            }
+            Self::TooLargeResourceVersion {
+                minimum,
+                current,
+                retry_after_seconds,
+            } => Status::too_large_resource_version(
+                *minimum,
+                *current,
+                i32::try_from(*retry_after_seconds).unwrap_or(i32::MAX),
+            ),
+            Self::Expired {
+                message,
+                continue_token,
+            } => {
+                let mut status = Status::resource_expired(message.clone());
+                if let Some(token) = continue_token {
+                    status.metadata.continue_token = token.clone();
+                }
+                status
+            }
+            Self::BadRequest(message) | Self::InvalidKey(message) => {
+                Status::bad_request(message.clone())
+            }
+            Self::Kv(KvError::Unavailable(_)) => Status::server_timeout(group, plural, verb, 2),
+            // Upstream passes these through as plain errors: 500 with the error's text.
+            Self::ResourceVersionSetOnCreate | Self::Kv(_) => {
+                Status::from_error_message(self.to_string())
+            }
+            Self::Corrupt { .. } => Status::internal_error(&self.to_string()),
+        }
+    }
 }
 
 /// `uid` and `resourceVersion` preconditions of an update or delete.
@@ -771,4 +815,99 @@ fn validate_minimum_resource_version(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configmaps() -> GroupResource {
+        GroupResource::new("", "configmaps")
+    }
+
+    #[test]
+    fn statuses_as_upstream() {
+        let not_found =
+            StorageError::NotFound { key: "k".into() }.status(&configmaps(), "a", "get");
+        assert_eq!(not_found.code, 404);
+        assert_eq!(not_found.message, "configmaps \"a\" not found");
+        let exists = StorageError::KeyExists { key: "k".into() }.status(
+            &GroupResource::new("apps", "deployments"),
+            "web",
+            "create",
+        );
+        assert_eq!(exists.code, 409);
+        assert_eq!(exists.message, "deployments.apps \"web\" already exists");
+        let precondition = StorageError::PreconditionFailed {
+            key: "/registry/configmaps/ns/a".into(),
+            detail: "Precondition failed: UID in precondition: x, UID in object meta: y".into(),
+        }
+        .status(&configmaps(), "a", "update");
+        assert_eq!(precondition.code, 409);
+        assert_eq!(
+            precondition.message,
+            "Operation cannot be fulfilled on configmaps \"a\": StorageError: invalid object, Code: 4, Key: /registry/configmaps/ns/a, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: x, UID in object meta: y"
+        );
+        let expired = StorageError::Expired {
+            message: "gone".into(),
+            continue_token: Some("tok".into()),
+        }
+        .status(&configmaps(), "", "list");
+        assert_eq!(expired.code, 410);
+        assert_eq!(expired.metadata.continue_token, "tok");
+        let too_large = StorageError::TooLargeResourceVersion {
+            minimum: 10,
+            current: 5,
+            retry_after_seconds: 1,
+        }
+        .status(&configmaps(), "", "list");
+        assert_eq!(too_large.code, 504);
+        // Upstream builds it with NewTimeoutError, which prefixes "Timeout: ".
+        assert_eq!(
+            too_large.message,
+            "Timeout: Too large resource version: 10, current: 5"
+        );
+        let on_create =
+            StorageError::ResourceVersionSetOnCreate.status(&configmaps(), "a", "create");
+        assert_eq!(on_create.code, 500);
+        assert_eq!(
+            on_create.message,
+            "resourceVersion should not be set on objects to be created"
+        );
+        let unavailable =
+            StorageError::Kv(KvError::Unavailable("down".into())).status(&configmaps(), "a", "get");
+        assert_eq!(unavailable.code, 500);
+        assert_eq!(
+            unavailable.message,
+            "The get operation against configmaps could not be completed at this time, please try again."
+        );
+    }
+
+    #[test]
+    fn resource_versions_parse_as_upstream() {
+        assert_eq!(parse_resource_version("").unwrap(), 0);
+        assert_eq!(parse_resource_version("42").unwrap(), 42);
+        assert!(matches!(
+            parse_resource_version("-1"),
+            Err(StorageError::BadRequest(_))
+        ));
+        assert!(parse_resource_version("abc").is_err());
+    }
+
+    #[test]
+    fn selection_matches_labels_and_fields() {
+        let object = serde_json::json!({
+            "metadata": { "name": "a", "namespace": "ns", "labels": { "app": "web" } }
+        });
+        let mut selection = Selection::everything();
+        assert!(selection.matches(&object));
+        selection.labels = LabelSelector::parse("app in (web,db)").unwrap();
+        assert!(selection.matches(&object));
+        selection.fields = FieldSelector::parse("metadata.namespace=other").unwrap();
+        assert!(!selection.matches(&object));
+        selection.fields = FieldSelector::parse("metadata.name=a").unwrap();
+        assert!(selection.matches(&object));
+        selection.labels = LabelSelector::parse("app!=web").unwrap();
+        assert!(!selection.matches(&object));
+    }
 }
