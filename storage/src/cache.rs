@@ -392,8 +392,7 @@ impl WatchCache {
             shared: Arc::downgrade(&self.shared),
             allow_bookmarks: options.allow_bookmarks,
             bookmark_interval: self.shared.config.bookmark_interval,
-            deadline_bookmark: deadline
-                .map(|d| d.checked_sub(Duration::from_secs(2)).unwrap_or(d)),
+            deadline_bookmark: deadline.map(|d| d.checked_sub(Duration::from_secs(2)).unwrap_or(d)),
             last_sent,
         };
         Ok(stream.into_stream())

@@ -512,7 +512,9 @@ pub struct LeaseGrant {
 #[derive(Debug, thiserror::Error)]
 pub enum KvError {
     /// The requested revision is older than the compacted revision.
-    #[error("mvcc: required revision has been compacted (requested {requested}, compacted {compacted})")]
+    #[error(
+        "mvcc: required revision has been compacted (requested {requested}, compacted {compacted})"
+    )]
     Compacted {
         /// The revision asked for.
         requested: Revision,
@@ -520,7 +522,9 @@ pub enum KvError {
         compacted: Revision,
     },
     /// The requested revision is newer than the store's current revision.
-    #[error("mvcc: required revision is a future revision (requested {requested}, current {current})")]
+    #[error(
+        "mvcc: required revision is a future revision (requested {requested}, current {current})"
+    )]
     FutureRevision {
         /// The revision asked for.
         requested: Revision,
@@ -610,7 +614,10 @@ pub trait KvStore: Send + Sync + 'static {
 
     /// Puts one key (a convenience over [`KvStore::txn`]); returns the write's revision.
     async fn put(&self, key: Bytes, value: Bytes) -> Result<Revision, KvError> {
-        Ok(self.txn(Txn::new().and_then(TxnOp::put(key, value))).await?.revision)
+        Ok(self
+            .txn(Txn::new().and_then(TxnOp::put(key, value)))
+            .await?
+            .revision)
     }
 
     /// Reads one key at the latest revision.

@@ -14,9 +14,12 @@
 //! strategies), and the mapping of [`object::StorageError`] to `metav1.Status` at the HTTP edge
 //! (its `status()` gives the Status; the API server only writes it).
 
+pub mod cache;
+pub mod compactor;
 pub mod embedded;
 pub mod etcd;
 pub mod kv;
+pub mod object;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -44,9 +44,7 @@ backend_tests!(
 );
 
 fn data(object: &Object) -> &str {
-    object.value()["data"]["value"]
-        .as_str()
-        .unwrap_or_default()
+    object.value()["data"]["value"].as_str().unwrap_or_default()
 }
 
 async fn next_event(stream: &mut BoxStream<'static, WatchEvent>) -> WatchEvent {
@@ -332,11 +330,7 @@ async fn update_retries_concurrent_writers(kv: Arc<dyn KvStore>) {
                         None,
                         async |current: Option<Value>| {
                             let mut object = current.expect("exists");
-                            let n: i64 = object["data"]["value"]
-                                .as_str()
-                                .unwrap()
-                                .parse()
-                                .unwrap();
+                            let n: i64 = object["data"]["value"].as_str().unwrap().parse().unwrap();
                             object["data"]["value"] = json!((n + 1).to_string());
                             Ok(object)
                         },
@@ -401,9 +395,7 @@ async fn update_from_stale_cache_retries(kv: Arc<dyn KvStore>) {
         resource_version: Some(updated.resource_version().to_string()),
     };
     let deleted = store
-        .delete::<StorageError, _>(Some("default"), "a", &fresh, Some(&stale), async |_| {
-            Ok(())
-        })
+        .delete::<StorageError, _>(Some("default"), "a", &fresh, Some(&stale), async |_| Ok(()))
         .await
         .unwrap();
     assert_eq!(data(&deleted), "2");

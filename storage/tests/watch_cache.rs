@@ -139,7 +139,10 @@ async fn lists_from_memory_and_consistent_reads(kv: Arc<dyn KvStore>) {
         cache.get(Some("ns"), "nope", Some(&rv)).await.unwrap_err(),
         StorageError::NotFound { .. }
     ));
-    assert_eq!(cache.get(Some("ns"), "c3", None).await.unwrap().name(), "c3");
+    assert_eq!(
+        cache.get(Some("ns"), "c3", None).await.unwrap().name(),
+        "c3"
+    );
     // Exact lists go to the store and see the past.
     let first_rv = all
         .items
