@@ -13,7 +13,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use ironkube_apimachinery::LabelSelector;
 use ironkube_apimachinery::continue_token::decode_continue;
-use ironkube_storage::compactor::{CompactState, compact_tick};
+use ironkube_storage::compactor::{CompactState, Compactor, compact_tick};
 use ironkube_storage::kv::{KeyRange, RangeRequest};
 use ironkube_storage::object::{
     INITIAL_EVENTS_END_ANNOTATION, ListOptions, Object, ObjectStore, Preconditions,
@@ -41,6 +41,7 @@ backend_tests!(
     watch_initial_state_and_watch_list,
     watch_compacted_is_expired_in_band,
     compaction_coordinated_by_cas,
+    compactor_keeps_one_interval_of_history,
 );
 
 fn data(object: &Object) -> &str {
@@ -952,4 +953,52 @@ async fn compaction_coordinated_by_cas(kv: Arc<dyn KvStore>) {
     let (b2, learned) = compact_tick(kv.as_ref(), b).await.unwrap();
     assert_eq!(b2.version, 2);
     assert_eq!(learned, Some(a.revision));
+}
+
+async fn compactor_keeps_one_interval_of_history(kv: Arc<dyn KvStore>) {
+    let store = configmaps(kv.clone());
+    let interval = Duration::from_millis(300);
+    let compactor = Compactor::start(kv.clone(), interval);
+    // Keep writing; after a few ticks history older than about one interval is gone and the
+    // revisions written during the last interval are still readable.
+    let started = tokio::time::Instant::now();
+    let mut revisions = Vec::new();
+    let mut i = 0;
+    while compactor.compacted_revision() == 0 || started.elapsed() < interval * 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no compaction happened"
+        );
+        let name = format!("c{i}");
+        let object = store
+            .create(Some("ns"), &name, configmap("ns", &name, "1"))
+            .await
+            .unwrap();
+        revisions.push((tokio::time::Instant::now(), object.resource_version()));
+        i += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let compacted = compactor.compacted_revision();
+    assert!(compacted > 0);
+    let first = revisions[0].1;
+    let err = kv
+        .range(RangeRequest::new(KeyRange::prefix("/registry/")).at(first - 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, KvError::Compacted { .. }), "{err:?}");
+    // Everything written in the last interval is still readable at its own revision.
+    let recent = revisions
+        .iter()
+        .filter(|(at, _)| at.elapsed() < interval)
+        .map(|(_, rv)| *rv);
+    for rv in recent {
+        assert!(
+            rv >= compacted,
+            "revision {rv} of the last interval was compacted ({compacted})"
+        );
+        kv.range(RangeRequest::new(KeyRange::prefix("/registry/")).at(rv))
+            .await
+            .unwrap();
+    }
+    drop(compactor);
 }
