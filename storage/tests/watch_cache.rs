@@ -333,7 +333,7 @@ async fn slow_watcher_is_closed_others_continue(kv: Arc<dyn KvStore>) {
     let cache = started(kv.clone()).await;
     let store = cache.store().clone();
     store
-        .create(Some("ns"), "a", configmap("ns", "a", "0"))
+        .create(Some("ns"), "a", configmap("ns", "a", "initial"))
         .await
         .unwrap();
     let from = cache
