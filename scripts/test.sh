@@ -9,11 +9,9 @@ cd "$(dirname "$0")/.."
 
 # etcd 3.5 and 3.6 built from Go modules (cached between runs); the storage suite runs the etcd
 # backend against each of them besides Debian's etcd 3.4.
-if [ -x testutil/etcd-versions.sh ]; then
-  IRONKUBE_ETCD_BINS="$(testutil/etcd-versions.sh)"
-  export IRONKUBE_ETCD_BINS
-  echo "test: extra etcd binaries: ${IRONKUBE_ETCD_BINS:-none}"
-fi
+etcd_bins="$(testutil/etcd-versions.sh)"
+export "${etcd_bins?}"
+echo "test: $etcd_bins"
 
 echo "test: cargo fmt --check"
 cargo fmt --all -- --check
