@@ -184,7 +184,8 @@ impl RangeRequest {
 /// What a range read found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RangeResponse {
-    /// The store's revision the read was served at (the requested one, or the latest).
+    /// The store's current revision when the read was served. As in etcd this is the latest
+    /// revision even for a read at a past revision (the header revision, not the one asked for).
     pub revision: Revision,
     /// The keys found, in key order (empty when counting only).
     pub kvs: Vec<KeyValue>,
@@ -588,7 +589,7 @@ pub trait KvStore: Send + Sync + 'static {
     /// Runs a transaction.
     async fn txn(&self, txn: Txn) -> Result<TxnResponse, KvError>;
 
-    /// Opens a watch. A start revision at or below the compacted revision fails with
+    /// Opens a watch. A start revision below the compacted revision fails with
     /// `Compacted` (at once, or as the stream's first item, as etcd cancels such a watch); a start
     /// revision in the future is allowed and the watch waits for it, as in etcd.
     async fn watch(&self, request: WatchRequest) -> Result<Watch, KvError>;
