@@ -7,7 +7,7 @@
 //! Run them per backend with [`kv_suite!`](crate::kv_suite), which writes one `#[tokio::test]`
 //! per case into a module named after the backend:
 //!
-//! ```ignore
+//! ```text
 //! use ironkube_storage::testing::TestStore;
 //! ironkube_storage::kv_suite!(etcd, TestStore::etcd);
 //! ```

@@ -1,40 +1,15 @@
-//! Backends for the object-level tests: a real etcd started for the test, or an embedded store
-//! in a temporary directory. Both are torn down when the guard drops, also on panic.
+//! Helpers of the object-level tests (`object_store`, `watch_cache`): a `configmaps` store over a
+//! fresh backend, and one test per case per backend.
 
 #![allow(dead_code, unreachable_pub)]
 
 use std::sync::Arc;
 
 use ironkube_storage::KvStore;
-use ironkube_storage::embedded::EmbeddedStore;
-use ironkube_storage::etcd::{EtcdConfig, EtcdStore};
 use ironkube_storage::object::{
     DEFAULT_ETCD_PREFIX, GroupResource, KeyLayout, ObjectStore, ResourceConfig,
 };
-use ironkube_testutil::{EtcdProcess, TestDir};
 use serde_json::{Value, json};
-
-/// Keeps a backend's process or directory alive.
-pub enum Guard {
-    Etcd(EtcdProcess),
-    Embedded(TestDir),
-}
-
-pub async fn etcd_kv() -> (Guard, Arc<dyn KvStore>) {
-    let etcd = EtcdProcess::start().expect("start etcd");
-    let store = EtcdStore::connect(EtcdConfig::new([etcd.endpoint()]))
-        .await
-        .expect("connect to etcd");
-    (Guard::Etcd(etcd), Arc::new(store))
-}
-
-pub async fn embedded_kv() -> (Guard, Arc<dyn KvStore>) {
-    let dir = TestDir::new().expect("temp dir");
-    let store = EmbeddedStore::open(&dir.join("db"))
-        .await
-        .expect("open embedded store");
-    (Guard::Embedded(dir), Arc::new(store))
-}
 
 /// The store of namespaced `configmaps`, as kube-apiserver lays them out.
 pub fn configmaps(kv: Arc<dyn KvStore>) -> ObjectStore {
@@ -62,7 +37,10 @@ pub fn labeled(mut object: Value, key: &str, value: &str) -> Value {
     object
 }
 
-/// One `#[tokio::test]` per case per backend.
+/// One `#[tokio::test]` per case per backend, each on a fresh store ([`TestStore`]: its own
+/// etcd process or embedded directory, torn down also when the test panics).
+///
+/// [`TestStore`]: ironkube_storage::testing::TestStore
 #[macro_export]
 macro_rules! backend_tests {
     ($($case:ident),* $(,)?) => {
@@ -70,8 +48,8 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    let (_guard, kv) = $crate::common::etcd_kv().await;
-                    super::$case(kv).await;
+                    let store = ironkube_storage::testing::TestStore::etcd().await;
+                    super::$case(store.store()).await;
                 }
             )*
         }
@@ -79,8 +57,8 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    let (_guard, kv) = $crate::common::embedded_kv().await;
-                    super::$case(kv).await;
+                    let store = ironkube_storage::testing::TestStore::embedded().await;
+                    super::$case(store.store()).await;
                 }
             )*
         }
