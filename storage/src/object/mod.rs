@@ -652,17 +652,8 @@ impl ObjectStore {
             let updated = match update(current.object.clone()).await {
                 Ok(updated) => updated,
                 Err(err) => {
-                    if is_current {
-                        return Err(err);
-                    }
-                    // We may have worked from stale data: retry on fresh data unless it was
-                    // not stale after all.
-                    let cached_revision = current.revision;
-                    current = self.current(&key).await?;
-                    is_current = true;
-                    if current.revision == cached_revision {
-                        return Err(err);
-                    }
+                    self.retry_if_stale(&key, &mut current, &mut is_current, err)
+                        .await?;
                     continue;
                 }
             };
@@ -737,15 +728,8 @@ impl ObjectStore {
                 Err(err) => Err(err.into()),
             };
             if let Err(err) = checked {
-                if is_current {
-                    return Err(err);
-                }
-                let cached_revision = current.revision;
-                current = self.current(&key).await?;
-                is_current = true;
-                if current.revision == cached_revision {
-                    return Err(err);
-                }
+                self.retry_if_stale(&key, &mut current, &mut is_current, err)
+                    .await?;
                 continue;
             }
             let txn = Txn::new()
@@ -766,6 +750,29 @@ impl ObjectStore {
             current = self.current_from(&key, first_range_kv(&response.responses))?;
             is_current = true;
         }
+    }
+
+    /// After `err` on a state that may have come from the cache: the error stands if the state
+    /// was read from the store, or turns out to be current when read again; otherwise the caller
+    /// retries on the fresh state now in `current` (upstream's "we may have worked from stale
+    /// data" path).
+    async fn retry_if_stale<E: From<StorageError>>(
+        &self,
+        key: &str,
+        current: &mut Current,
+        is_current: &mut bool,
+        err: E,
+    ) -> Result<(), E> {
+        if *is_current {
+            return Err(err);
+        }
+        let cached_revision = current.revision;
+        *current = self.current(key).await?;
+        *is_current = true;
+        if current.revision == cached_revision {
+            return Err(err);
+        }
+        Ok(())
     }
 
     /// The store's current revision (upstream's `GetCurrentResourceVersion`).
