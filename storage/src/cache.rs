@@ -47,6 +47,12 @@ pub struct CacheConfig {
     pub freshness_timeout: Duration,
     /// How often the cache asks the store for a progress notification.
     pub progress_interval: Duration,
+    /// Serve consistent lists (no resourceVersion) from memory once the cache has caught up with
+    /// the store's current revision (upstream's `ConsistentListFromCache`). That relies on the
+    /// store sending a progress notification only after every earlier event, which etcd does
+    /// from 3.4.31 and 3.5.13 on (and the embedded store always); for older etcd set it to false
+    /// and consistent lists read the store, as upstream does.
+    pub consistent_reads_from_cache: bool,
 }
 
 impl Default for CacheConfig {
@@ -57,6 +63,7 @@ impl Default for CacheConfig {
             bookmark_interval: Duration::from_secs(60),
             freshness_timeout: Duration::from_secs(3),
             progress_interval: Duration::from_secs(1),
+            consistent_reads_from_cache: true,
         }
     }
 }
@@ -242,10 +249,15 @@ impl WatchCache {
         // Pages need one snapshot and continue tokens, which only the store keeps; a list at
         // `resourceVersion=0` is served whole from memory (upstream's cacher without snapshots).
         let paged = options.limit > 0 && options.resource_version != "0";
-        if !options.continue_token.is_empty() || exact || paged {
+        let consistent = options.resource_version.is_empty();
+        if !options.continue_token.is_empty()
+            || exact
+            || paged
+            || (consistent && !self.shared.config.consistent_reads_from_cache)
+        {
             return self.shared.store.list(namespace, options).await;
         }
-        let minimum = if options.resource_version.is_empty() {
+        let minimum = if consistent {
             self.consistent_revision().await?
         } else {
             parse_resource_version(&options.resource_version)?

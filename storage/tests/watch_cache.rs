@@ -34,6 +34,7 @@ backend_tests!(
     slow_watcher_is_closed_others_continue,
     events_are_shared_and_encoded_once,
     cached_copy_drives_updates,
+    consistent_lists_can_go_to_the_store,
 );
 
 fn config() -> CacheConfig {
@@ -43,6 +44,7 @@ fn config() -> CacheConfig {
         bookmark_interval: Duration::from_millis(300),
         freshness_timeout: Duration::from_millis(800),
         progress_interval: Duration::from_millis(100),
+        consistent_reads_from_cache: true,
     }
 }
 
@@ -442,4 +444,23 @@ async fn cached_copy_drives_updates(kv: Arc<dyn KvStore>) {
         .await
         .unwrap();
     assert!(updated.resource_version() > created.resource_version());
+}
+
+async fn consistent_lists_can_go_to_the_store(kv: Arc<dyn KvStore>) {
+    let config = CacheConfig {
+        consistent_reads_from_cache: false,
+        // Long enough that a list served from memory would visibly wait for it.
+        progress_interval: Duration::from_secs(3600),
+        ..config()
+    };
+    let cache = WatchCache::start(configmaps(kv.clone()), config);
+    let created = cache
+        .store()
+        .create(Some("ns"), "a", configmap("ns", "a", "1"))
+        .await
+        .unwrap();
+    // Read from the store: the write is there at once, whatever the cache has seen.
+    let list = cache.list(None, &ListOptions::default()).await.unwrap();
+    assert_eq!(list.items, vec![created]);
+    assert_eq!(list.resource_version, kv.current_revision().await.unwrap());
 }
