@@ -62,7 +62,7 @@ impl Default for CacheConfig {
             watcher_buffer: 256,
             bookmark_interval: Duration::from_secs(60),
             freshness_timeout: Duration::from_secs(3),
-            progress_interval: Duration::from_secs(1),
+            progress_interval: Duration::from_secs(5),
             consistent_reads_from_cache: true,
         }
     }
@@ -250,10 +250,13 @@ impl WatchCache {
         // `resourceVersion=0` is served whole from memory (upstream's cacher without snapshots).
         let paged = options.limit > 0 && options.resource_version != "0";
         let consistent = options.resource_version.is_empty();
+        // While the cache is (re)initializing the store answers: its latest state satisfies
+        // every resourceVersion semantics a cached list could have served.
         if !options.continue_token.is_empty()
             || exact
             || paged
-            || (consistent && !self.shared.config.consistent_reads_from_cache)
+            || (consistent && !self.consistent_reads_from_cache())
+            || !self.is_ready()
         {
             return self.shared.store.list(namespace, options).await;
         }
@@ -288,10 +291,11 @@ impl WatchCache {
         name: &str,
         resource_version: Option<&str>,
     ) -> Result<Object, StorageError> {
-        let Some(rv) = resource_version.filter(|rv| !rv.is_empty()) else {
-            return self.shared.store.get(namespace, name, None).await;
-        };
-        let minimum = parse_resource_version(rv)?;
+        let rv = resource_version.filter(|rv| !rv.is_empty());
+        if rv.is_none() || !self.is_ready() {
+            return self.shared.store.get(namespace, name, rv).await;
+        }
+        let minimum = parse_resource_version(rv.unwrap_or_default())?;
         let key = self.shared.store.key(namespace, name)?;
         self.wait_fresh(minimum).await?;
         let state = self.shared.read();
@@ -302,14 +306,33 @@ impl WatchCache {
             .ok_or(StorageError::NotFound { key })
     }
 
+    /// Whether consistent lists may be served from memory: asked for, and the store orders
+    /// progress notifications after events (else "caught up" cannot be known).
+    fn consistent_reads_from_cache(&self) -> bool {
+        self.shared.config.consistent_reads_from_cache && self.shared.store.kv().ordered_progress()
+    }
+
+    /// Whether the reflector has a current list (false before the first one and after a
+    /// failure until the next).
+    fn is_ready(&self) -> bool {
+        self.shared.read().ready
+    }
+
     /// The cached copy of an object, for updates and deletes to start from (as upstream).
     pub fn cached(&self, namespace: Option<&str>, name: &str) -> Option<Object> {
         let key = self.shared.store.key(namespace, name).ok()?;
-        self.shared.read().objects.get(&key).cloned()
+        let state = self.shared.read();
+        if !state.ready {
+            return None;
+        }
+        state.objects.get(&key).cloned()
     }
 
     /// Watches from the cache. `deadline` is when the caller will end the watch (its timeout):
     /// a bookmark is sent shortly before it when bookmarks are allowed.
+    ///
+    /// Invalid parameters fail at once; everything after validation (too old, too new, the cache
+    /// not ready) arrives in-band as an ERROR event, as upstream's cacher does.
     pub async fn watch(
         &self,
         namespace: Option<&str>,
@@ -321,27 +344,52 @@ impl WatchCache {
             None => Scope::Prefix(self.shared.store.config().keys.list_prefix(namespace)?),
         };
         let requested = parse_resource_version(&options.resource_version)?;
+        match self.register(scope, options, requested, deadline).await {
+            Ok(stream) => Ok(stream),
+            Err(err) => Ok(futures::stream::iter([WatchEvent::error(err)]).boxed()),
+        }
+    }
+
+    async fn register(
+        &self,
+        scope: Scope,
+        options: WatchOptions,
+        requested: Revision,
+        deadline: Option<Instant>,
+    ) -> Result<BoxStream<'static, WatchEvent>, StorageError> {
         let initial_events = options.initial_events_required(requested);
-        // A watch with initial events and no resourceVersion is consistent: it waits for the
-        // store's current revision (as upstream's cacher does).
-        let minimum = if initial_events && options.resource_version.is_empty() {
+        // A watch-list without resourceVersion is consistent: it waits for the store's current
+        // revision. A legacy watch without one starts at whatever the cache has (upstream's
+        // cacher treats it as resourceVersion 0).
+        let minimum = if options.send_initial_events == Some(true) && requested == 0 {
             self.consistent_revision().await?
         } else {
             requested
         };
+        self.wait_ready().await?;
         self.wait_fresh(minimum).await?;
 
         let (tx, rx) = mpsc::channel(self.shared.config.watcher_buffer);
         let mut initial = VecDeque::new();
         let start_revision;
+        let id = self.shared.next_watcher.fetch_add(1, Ordering::Relaxed);
         {
             let mut state = self.shared.write();
+            if !state.ready {
+                return Err(StorageError::Initializing);
+            }
             if initial_events {
+                let objects: Box<dyn Iterator<Item = (&String, &Object)>> = match &scope {
+                    Scope::Prefix(prefix) => Box::new(
+                        state
+                            .objects
+                            .range(prefix.clone()..)
+                            .take_while(|(key, _)| key.starts_with(prefix.as_str())),
+                    ),
+                    Scope::Key(key) => Box::new(state.objects.get_key_value(key).into_iter()),
+                };
                 initial.extend(
-                    state
-                        .objects
-                        .iter()
-                        .filter(|(key, _)| scope.contains(key))
+                    objects
                         .filter(|(_, object)| options.selection.matches(object.value()))
                         .map(|(_, object)| WatchEvent::Added(object.clone())),
                 );
@@ -354,14 +402,13 @@ impl WatchCache {
                     // sendInitialEvents=false: changes from now on.
                     start_revision = state.revision;
                 } else if requested < state.oldest {
-                    let expired = StorageError::Expired {
+                    return Err(StorageError::Expired {
                         message: format!(
                             "too old resource version: {requested} ({})",
                             state.oldest
                         ),
                         continue_token: None,
-                    };
-                    return Ok(futures::stream::iter([WatchEvent::error(expired)]).boxed());
+                    });
                 } else {
                     start_revision = requested;
                 }
@@ -382,7 +429,6 @@ impl WatchCache {
                         }),
                 );
             }
-            let id = self.shared.next_watcher.fetch_add(1, Ordering::Relaxed);
             state.watchers.insert(
                 id,
                 Watcher {
@@ -399,6 +445,7 @@ impl WatchCache {
             .unwrap_or(start_revision)
             .max(start_revision);
         let stream = WatcherStream {
+            id,
             initial,
             rx,
             shared: Arc::downgrade(&self.shared),
@@ -409,10 +456,24 @@ impl WatchCache {
         };
         Ok(stream.into_stream())
     }
+
+    /// Waits (up to the freshness timeout) for the reflector to have a current list.
+    async fn wait_ready(&self) -> Result<(), StorageError> {
+        let deadline = Instant::now() + self.shared.config.freshness_timeout;
+        while !self.is_ready() {
+            if Instant::now() >= deadline {
+                return Err(StorageError::Initializing);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(())
+    }
 }
 
 /// One watcher's side: its initial events, then its channel, with bookmarks in between.
+/// Dropping it unregisters the watcher, so a watch that sees no event does not linger.
 struct WatcherStream {
+    id: u64,
     initial: VecDeque<WatchEvent>,
     rx: mpsc::Receiver<WatchEvent>,
     shared: Weak<Shared>,
@@ -420,6 +481,14 @@ struct WatcherStream {
     bookmark_interval: Duration,
     deadline_bookmark: Option<Instant>,
     last_sent: Revision,
+}
+
+impl Drop for WatcherStream {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.write().watchers.remove(&self.id);
+        }
+    }
 }
 
 impl WatcherStream {
@@ -433,7 +502,10 @@ impl WatcherStream {
                 }
                 loop {
                     let deadline = s.deadline_bookmark;
+                    // Events first: a closed channel must end the stream, never let a bookmark
+                    // through (it would vouch for events this watcher was closed without).
                     tokio::select! {
+                        biased;
                         event = s.rx.recv() => {
                             let event = event?;
                             s.last_sent = s.last_sent.max(event.resource_version());
@@ -459,24 +531,35 @@ impl WatcherStream {
         .boxed()
     }
 
-    /// A bookmark at the cache's revision, if it moved past what this watcher has seen and no
-    /// event is still queued for it.
+    /// A bookmark at the cache's revision, if it moved past what this watcher has seen, no
+    /// event is still queued for it, and it is still registered.
     fn bookmark(&mut self) -> Option<WatchEvent> {
         let shared = self.shared.upgrade()?;
-        // The dispatcher sends under the write lock, so once we hold the read lock every event
-        // up to the cache's revision is already in our channel.
-        let revision = shared.read().revision;
-        if !self.rx.is_empty() || revision <= self.last_sent {
+        // The dispatcher sends and closes under the write lock, so while we hold the read lock
+        // every event up to the cache's revision is in our channel, or the channel is closed
+        // (the watcher was dropped as too slow, or the cache is relisting).
+        let state = shared.read();
+        if self.rx.is_closed() || !self.rx.is_empty() || state.revision <= self.last_sent {
             return None;
         }
-        self.last_sent = revision;
-        Some(WatchEvent::Bookmark(bookmark(revision, false)))
+        self.last_sent = state.revision;
+        Some(WatchEvent::Bookmark(bookmark(state.revision, false)))
     }
 }
 
 /// Applies one batch of changes under the write lock and fans it out.
 fn dispatch(shared: &Shared, state: &mut State, events: Vec<CachedEvent>, revision: Revision) {
     for event in events {
+        if event.revision <= state.revision {
+            // The store vouched for a revision before sending this event (a progress
+            // notification out of order): watchers may have been told too much already.
+            tracing::error!(
+                resource = %shared.store.config().resource,
+                event = event.revision,
+                cache = state.revision,
+                "watch cache received an event older than its revision"
+            );
+        }
         match &event.current {
             Some(object) => {
                 state.objects.insert(event.key.clone(), object.clone());
@@ -532,23 +615,31 @@ fn advance(shared: &Shared, state: &mut State, revision: Revision) {
     }
 }
 
-/// The reflector: list, then watch from the list's revision; on any failure, list again
-/// (closing the current watchers, which re-watch from their last resourceVersion).
+/// The reflector: list, then watch from the list's revision; on any failure, mark the cache
+/// not ready, close the current watchers (they re-watch from their last resourceVersion) and
+/// list again.
 async fn reflect(shared: Weak<Shared>) {
     let mut backoff = Duration::from_millis(100);
     loop {
         let Some(strong) = shared.upgrade() else {
             return;
         };
-        if let Err(err) = reflect_once(&strong).await {
-            tracing::warn!(
-                resource = %strong.store.config().resource,
-                %err,
-                "watch cache reflector failed; listing again"
-            );
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-        } else {
-            backoff = Duration::from_millis(100);
+        let result = reflect_once(&strong).await;
+        {
+            let mut state = strong.write();
+            state.ready = false;
+            state.watchers.clear();
+        }
+        match result {
+            Err(err) => {
+                tracing::warn!(
+                    resource = %strong.store.config().resource,
+                    %err,
+                    "watch cache reflector failed; listing again"
+                );
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+            Ok(()) => backoff = Duration::from_millis(100),
         }
         drop(strong);
         tokio::time::sleep(backoff).await;
@@ -557,37 +648,33 @@ async fn reflect(shared: Weak<Shared>) {
 
 async fn reflect_once(shared: &Arc<Shared>) -> Result<(), StorageError> {
     let store = &shared.store;
-    let list = store.list(None, &ListOptions::default()).await?;
+    let root = KeyRange::prefix(bytes::Bytes::from(store.config().keys.root().to_string()));
+    // The objects under their real keys, the ones later events will name.
+    let (objects, list_revision) = store.snapshot(&root).await?;
     {
         let mut state = shared.write();
-        let mut objects = BTreeMap::new();
-        for object in list.items {
-            let key = store.key(Some(object.namespace()), object.name())?;
-            objects.insert(key, object);
-        }
-        state.objects = objects;
+        state.objects = objects.into_iter().collect();
         state.ring.clear();
-        state.oldest = list.resource_version;
-        // Watchers of the previous generation may have missed events: close them.
+        state.oldest = list_revision;
         state.watchers.clear();
         state.ready = true;
-        state.revision = list.resource_version;
-        shared
-            .revision_now
-            .store(list.resource_version, Ordering::Release);
-        shared.revision.send_replace(list.resource_version);
+        state.revision = list_revision;
+        shared.revision_now.store(list_revision, Ordering::Release);
+        shared.revision.send_replace(list_revision);
     }
-    let root = store.config().keys.root().to_string();
     let mut watch = store
         .kv()
         .watch(WatchRequest {
-            range: KeyRange::prefix(bytes::Bytes::from(root)),
-            start_revision: list.resource_version + 1,
+            range: root,
+            start_revision: list_revision + 1,
             prev_kv: true,
             progress_notify: true,
         })
         .await?;
     let mut progress = tokio::time::interval(shared.config.progress_interval);
+    // With a store that may send a requested progress notification ahead of events, asking
+    // for one would let the cache claim a revision before its events arrived.
+    let request_progress = store.kv().ordered_progress();
     loop {
         tokio::select! {
             response = watch.stream.next() => {
@@ -612,10 +699,10 @@ async fn reflect_once(shared: &Arc<Shared>) -> Result<(), StorageError> {
                 let mut state = shared.write();
                 dispatch(shared, &mut state, events, revision);
             }
-            _ = progress.tick() => {
+            _ = progress.tick(), if request_progress => {
                 watch.request_progress();
             }
-            _ = shared.progress_wanted.notified() => {
+            _ = shared.progress_wanted.notified(), if request_progress => {
                 watch.request_progress();
             }
         }

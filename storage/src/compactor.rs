@@ -14,7 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::task::JoinHandle;
 
-use crate::kv::{Compare, CompareOp, KvError, KvStore, Revision, Txn, TxnOp, TxnOpResponse};
+use crate::kv::{Compare, CompareOp, KvError, KvStore, Revision, Txn, TxnOp};
 
 /// The key the API servers coordinate on (not under `--etcd-prefix`, as upstream).
 pub const COMPACT_REV_KEY: &str = "compact_rev_key";
@@ -52,11 +52,7 @@ pub async fn compact_tick(
     let current_revision = response.revision;
     if !response.succeeded {
         // Another server won this tick: adopt its version, and its compacted revision.
-        let kv = response.responses.iter().find_map(|r| match r {
-            TxnOpResponse::Range(range) => range.kvs.first().cloned(),
-            _ => None,
-        });
-        let (version, compacted) = match kv {
+        let (version, compacted) = match response.first_range_kv() {
             Some(kv) => (
                 kv.version,
                 std::str::from_utf8(&kv.value)
@@ -84,7 +80,12 @@ pub async fn compact_tick(
         Ok(()) => Ok((next, Some(state.revision))),
         // Someone compacted at least this far already: nothing lost.
         Err(KvError::Compacted { .. }) => Ok((next, None)),
-        Err(err) => Err(err),
+        // The CAS already moved the key's version: keep the new state (as upstream does) so
+        // the next tick does not lose its CAS, and try again then.
+        Err(err) => {
+            tracing::warn!(%err, revision = state.revision, "compaction failed");
+            Ok((next, None))
+        }
     }
 }
 
@@ -104,6 +105,9 @@ impl Compactor {
             let mut state = CompactState::default();
             let mut ticker =
                 tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+            // After a stall, wait a whole interval again rather than ticking in a burst: the
+            // second of two quick ticks would compact away almost all history.
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;
                 match compact_tick(kv.as_ref(), state).await {

@@ -99,10 +99,11 @@ impl KeyRange {
         }
     }
 
-    /// Whether `key` falls in this range.
+    /// Whether `key` falls in this range (an empty `end` selects `start` alone, as in etcd).
     pub fn contains(&self, key: &[u8]) -> bool {
         match &self.end {
             None => key == self.start.as_ref(),
+            Some(end) if end.is_empty() => key == self.start.as_ref(),
             Some(end) if end.as_ref() == [0] => key >= self.start.as_ref(),
             Some(end) => key >= self.start.as_ref() && key < end.as_ref(),
         }
@@ -110,7 +111,7 @@ impl KeyRange {
 
     /// Whether this selects exactly one key.
     pub fn is_single(&self) -> bool {
-        self.end.is_none()
+        self.end.as_ref().is_none_or(Bytes::is_empty)
     }
 }
 
@@ -412,6 +413,17 @@ pub struct TxnResponse {
     pub responses: Vec<TxnOpResponse>,
 }
 
+impl TxnResponse {
+    /// The first key returned by a range operation of the branch that ran (the usual
+    /// `else get(key)` of a compare-and-swap).
+    pub fn first_range_kv(&self) -> Option<&KeyValue> {
+        self.responses.iter().find_map(|response| match response {
+            TxnOpResponse::Range(range) => range.kvs.first(),
+            _ => None,
+        })
+    }
+}
+
 /// A watch request: changes to a key or range from a revision on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WatchRequest {
@@ -513,9 +525,8 @@ pub struct LeaseGrant {
 #[derive(Debug, thiserror::Error)]
 pub enum KvError {
     /// The requested revision is older than the compacted revision.
-    #[error(
-        "mvcc: required revision has been compacted (requested {requested}, compacted {compacted})"
-    )]
+    // Messages are etcd's exact texts: upstream passes some of them through to clients.
+    #[error("mvcc: required revision has been compacted")]
     Compacted {
         /// The revision asked for.
         requested: Revision,
@@ -523,9 +534,7 @@ pub enum KvError {
         compacted: Revision,
     },
     /// The requested revision is newer than the store's current revision.
-    #[error(
-        "mvcc: required revision is a future revision (requested {requested}, current {current})"
-    )]
+    #[error("mvcc: required revision is a future revision")]
     FutureRevision {
         /// The revision asked for.
         requested: Revision,
@@ -533,7 +542,7 @@ pub enum KvError {
         current: Revision,
     },
     /// The request is over etcd's request size limit.
-    #[error("etcdserver: request is too large ({size} bytes, limit {limit})")]
+    #[error("etcdserver: request is too large")]
     TooLarge {
         /// Size of the request's keys and values.
         size: usize,
@@ -541,9 +550,9 @@ pub enum KvError {
         limit: usize,
     },
     /// A transaction branch has more operations than etcd allows.
-    #[error("etcdserver: too many operations in txn request ({ops}, limit {limit})")]
+    #[error("etcdserver: too many operations in txn request")]
     TooManyOps {
-        /// Operations in the larger branch.
+        /// Operations in the largest of compares, success and failure.
         ops: usize,
         /// The limit.
         limit: usize,
@@ -555,7 +564,7 @@ pub enum KvError {
     #[error("etcdserver: key is not provided")]
     EmptyKey,
     /// The lease does not exist (never granted, revoked or expired).
-    #[error("etcdserver: requested lease not found ({0})")]
+    #[error("etcdserver: requested lease not found")]
     LeaseNotFound(LeaseId),
     /// A lease TTL out of range.
     #[error("etcdserver: invalid lease TTL {0}")]
@@ -613,6 +622,14 @@ pub trait KvStore: Send + Sync + 'static {
     /// The store's compacted revision as far as this client knows (0 if never compacted).
     async fn compacted_revision(&self) -> Result<Revision, KvError>;
 
+    /// Whether a progress notification is only ever sent once every earlier event of its watch
+    /// has been (etcd from 3.4.31 and 3.5.13 on, and the embedded store). Older etcd may send
+    /// a requested one ahead of events still on their way, so a watch cache must then neither
+    /// request progress nor take it as proof of freshness.
+    fn ordered_progress(&self) -> bool {
+        true
+    }
+
     /// Puts one key (a convenience over [`KvStore::txn`]); returns the write's revision.
     async fn put(&self, key: Bytes, value: Bytes) -> Result<Revision, KvError> {
         Ok(self
@@ -631,7 +648,12 @@ pub trait KvStore: Send + Sync + 'static {
 /// Checks a transaction against etcd's request limits before it is sent or applied, so both
 /// backends refuse the same requests with the same errors and write nothing.
 pub fn check_txn_limits(txn: &Txn) -> Result<(), KvError> {
-    let ops = txn.success.len().max(txn.failure.len());
+    // etcd's `checkTxnRequest` limits compares, success and failure each.
+    let ops = txn
+        .compares
+        .len()
+        .max(txn.success.len())
+        .max(txn.failure.len());
     if ops > MAX_TXN_OPS {
         return Err(KvError::TooManyOps {
             ops,

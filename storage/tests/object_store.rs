@@ -46,6 +46,10 @@ backend_tests!(
     watch_compacted_is_expired_in_band,
     compaction_coordinated_by_cas,
     compactor_keeps_one_interval_of_history,
+    dropped_watches_end_their_tasks,
+    watch_at_the_largest_resource_version_fails_cleanly,
+    watch_event_without_previous_state_fails,
+    odd_inputs_as_upstream,
 );
 
 fn data(object: &Object) -> &str {
@@ -1005,4 +1009,101 @@ async fn compactor_keeps_one_interval_of_history(kv: Arc<dyn KvStore>) {
             .unwrap();
     }
     drop(compactor);
+}
+
+async fn dropped_watches_end_their_tasks(kv: Arc<dyn KvStore>) {
+    let store = configmaps(kv.clone());
+    store
+        .create(Some("ns"), "quiet", configmap("ns", "quiet", "1"))
+        .await
+        .unwrap();
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    let mut watches = Vec::new();
+    for _ in 0..20 {
+        let options = WatchOptions {
+            send_initial_events: Some(false),
+            name: Some("quiet".into()),
+            ..Default::default()
+        };
+        watches.push(store.watch(Some("ns"), options).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(metrics.num_alive_tasks() >= before + 20);
+    // Nothing ever changes on that key: dropping the streams alone must end their tasks.
+    drop(watches);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while metrics.num_alive_tasks() > before + 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} tasks still alive, {before} before the watches",
+            metrics.num_alive_tasks()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn watch_at_the_largest_resource_version_fails_cleanly(kv: Arc<dyn KvStore>) {
+    let store = configmaps(kv.clone());
+    let options = WatchOptions {
+        resource_version: i64::MAX.to_string(),
+        ..Default::default()
+    };
+    let mut watch = store.watch(None, options).await.unwrap();
+    match next_event(&mut watch).await {
+        WatchEvent::Error(err) => assert!(
+            matches!(err.as_ref(), StorageError::TooLargeResourceVersion { .. }),
+            "{err:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn watch_event_without_previous_state_fails(kv: Arc<dyn KvStore>) {
+    let store = configmaps(kv.clone());
+    let created = store
+        .create(Some("ns"), "a", configmap("ns", "a", "1"))
+        .await
+        .unwrap();
+    let updated = set_value(&store, "ns", "a", "2").await;
+    // The update's previous state (the create) is compacted away; a watch that starts right
+    // before the update cannot tell what changed, so it fails in-band (the client relists).
+    kv.compact(updated.resource_version()).await.unwrap();
+    let options = WatchOptions {
+        resource_version: created.resource_version().to_string(),
+        ..Default::default()
+    };
+    let mut watch = store.watch(None, options).await.unwrap();
+    match next_event(&mut watch).await {
+        WatchEvent::Error(err) => assert!(
+            matches!(err.as_ref(), StorageError::MissingPrevious { revision, .. } if *revision == updated.resource_version()),
+            "{err:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn odd_inputs_as_upstream(kv: Arc<dyn KvStore>) {
+    let store = configmaps(kv.clone());
+    // A resourceVersion that does not parse is ignored on create, as upstream's versioner does.
+    let mut odd = configmap("ns", "odd", "1");
+    odd["metadata"]["resourceVersion"] = json!("abc");
+    let created = store.create(Some("ns"), "odd", odd).await.unwrap();
+    assert!(created.resource_version() > 0);
+    // A UID precondition on a missing object fails even when missing is allowed (upstream
+    // checks preconditions against an empty object).
+    let uid = Preconditions {
+        uid: Some("u1".into()),
+        resource_version: None,
+    };
+    let err = store
+        .guaranteed_update(Some("ns"), "missing", true, &uid, None, async |_| {
+            Ok::<_, StorageError>(configmap("ns", "missing", "1"))
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StorageError::PreconditionFailed { .. }),
+        "{err:?}"
+    );
 }

@@ -111,6 +111,9 @@ pub struct EtcdStore {
 struct Shared {
     /// Highest compacted revision made or seen (see the module docs).
     compacted: AtomicI64,
+    /// Whether the server orders progress notifications after events (see
+    /// [`KvStore::ordered_progress`]); from its version at connect.
+    ordered_progress: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for EtcdStore {
@@ -118,6 +121,24 @@ impl std::fmt::Debug for EtcdStore {
         f.debug_struct("EtcdStore")
             .field("compacted", &self.shared.compacted.load(Ordering::Relaxed))
             .finish_non_exhaustive()
+    }
+}
+
+/// Whether an etcd server of `version` ("3.4.23") sends a requested progress notification only
+/// after the events before it: fixed in 3.4.31 and 3.5.13 (etcd-io/etcd#15220); unknown
+/// versions are assumed fixed.
+fn progress_is_ordered(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    match (
+        parts.next().flatten(),
+        parts.next().flatten(),
+        parts.next().flatten(),
+    ) {
+        (Some(3), Some(minor), _) if minor < 4 => false,
+        (Some(3), Some(4), Some(patch)) => patch >= 31,
+        (Some(3), Some(5), Some(patch)) => patch >= 13,
+        (Some(major), _, _) => major >= 3,
+        _ => true,
     }
 }
 
@@ -146,6 +167,23 @@ impl EtcdStore {
             lease: client.lease_client(),
             shared: Arc::new(Shared::default()),
         };
+        let mut maintenance = client.maintenance_client();
+        if let Ok(Ok(status)) =
+            tokio::time::timeout(config.dial_timeout, maintenance.status()).await
+        {
+            let ordered = progress_is_ordered(status.version());
+            if !ordered {
+                tracing::info!(
+                    version = status.version(),
+                    "etcd sends progress notifications out of order before 3.4.31/3.5.13: \
+                     watch caches will not rely on them"
+                );
+            }
+            store
+                .shared
+                .ordered_progress
+                .store(ordered, Ordering::Relaxed);
+        }
         match tokio::time::timeout(config.dial_timeout, store.current_revision()).await {
             Ok(Ok(_)) => Ok(store),
             Ok(Err(err)) => Err(err),
@@ -234,6 +272,10 @@ impl EtcdStore {
 
 #[async_trait]
 impl KvStore for EtcdStore {
+    fn ordered_progress(&self) -> bool {
+        self.shared.ordered_progress.load(Ordering::Relaxed)
+    }
+
     async fn range(&self, request: RangeRequest) -> Result<RangeResponse, KvError> {
         let options = convert::get_options(&request);
         let result = self
@@ -351,5 +393,27 @@ impl KvStore for EtcdStore {
 
     async fn compacted_revision(&self) -> Result<Revision, KvError> {
         Ok(self.shared.compacted.load(Ordering::Acquire))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_is_ordered;
+
+    #[test]
+    fn progress_ordering_by_version() {
+        for (version, ordered) in [
+            ("3.3.27", false),
+            ("3.4.23", false),
+            ("3.4.31", true),
+            ("3.5.12", false),
+            ("3.5.13", true),
+            ("3.5.35", true),
+            ("3.6.0", true),
+            ("3.6.16", true),
+            ("4.0.0", true),
+        ] {
+            assert_eq!(progress_is_ordered(version), ordered, "{version}");
+        }
     }
 }

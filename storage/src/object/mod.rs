@@ -26,7 +26,7 @@ use tokio::time::Instant;
 
 use crate::kv::{
     Compare, CompareOp, KeyRange, KeyValue, KvError, KvStore, LeaseId, RangeRequest, Revision, Txn,
-    TxnOp, TxnOpResponse,
+    TxnOp,
 };
 
 pub use keys::{DEFAULT_ETCD_PREFIX, KeyLayout, builtin_resource_prefix, group_resource_prefix};
@@ -219,6 +219,20 @@ pub enum StorageError {
     /// A malformed request parameter (400 BadRequest).
     #[error("{0}")]
     BadRequest(String),
+    /// A watch event changed a key without its previous state (it was compacted): the watch
+    /// cannot tell what changed, so it fails and the client lists again (upstream's
+    /// "etcd event received with PrevKv=nil").
+    #[error("etcd event received with PrevKv=nil (key={key:?}, modRevision={revision})")]
+    MissingPrevious {
+        /// The key.
+        key: String,
+        /// The event's revision.
+        revision: Revision,
+    },
+    /// The watch cache is (re)initializing and cannot serve the request yet (429, as
+    /// upstream's KEP-4568 answer).
+    #[error("storage is (re)initializing")]
+    Initializing,
     /// A stored value that is not a JSON object (500).
     #[error("unable to decode {key}: {reason}")]
     Corrupt {
@@ -271,7 +285,10 @@ impl StorageError {
             Self::ResourceVersionSetOnCreate | Self::Kv(_) => {
                 Status::from_error_message(self.to_string())
             }
-            Self::Corrupt { .. } => Status::internal_error(&self.to_string()),
+            Self::Corrupt { .. } | Self::MissingPrevious { .. } => {
+                Status::internal_error(&self.to_string())
+            }
+            Self::Initializing => Status::too_many_requests(self.to_string(), 1),
         }
     }
 }
@@ -533,7 +550,11 @@ impl ObjectStore {
         object: Value,
     ) -> Result<Object, StorageError> {
         let key = self.key(namespace, name)?;
-        if meta_str(&object, "resourceVersion").is_some_and(|rv| !rv.is_empty() && rv != "0") {
+        // As upstream, only a resourceVersion that parses to a revision counts as set.
+        if meta_str(&object, "resourceVersion")
+            .and_then(|rv| rv.parse::<u64>().ok())
+            .is_some_and(|rv| rv != 0)
+        {
             return Err(StorageError::ResourceVersionSetOnCreate);
         }
         let data = Self::encode(&object);
@@ -639,9 +660,10 @@ impl ObjectStore {
                 }
                 return Err(StorageError::NotFound { key }.into());
             }
-            if let Some(object) = &current.object
-                && let Err(err) = preconditions.check(&key, object)
-            {
+            // Upstream checks preconditions against an empty object when the key is missing
+            // (and missing is allowed): a UID precondition then fails.
+            let empty = Value::Object(Default::default());
+            if let Err(err) = preconditions.check(&key, current.object.as_ref().unwrap_or(&empty)) {
                 if is_current {
                     return Err(err.into());
                 }
@@ -689,7 +711,7 @@ impl ObjectStore {
                 return Ok(Object::new(value));
             }
             tracing::debug!(%key, "guaranteed update conflicted, retrying");
-            current = self.current_from(&key, first_range_kv(&response.responses))?;
+            current = self.current_from(&key, response.first_range_kv())?;
             is_current = true;
         }
     }
@@ -747,7 +769,7 @@ impl ObjectStore {
                 return Ok(Object::new(value));
             }
             tracing::debug!(%key, "delete conflicted, retrying");
-            current = self.current_from(&key, first_range_kv(&response.responses))?;
+            current = self.current_from(&key, response.first_range_kv())?;
             is_current = true;
         }
     }
@@ -779,13 +801,6 @@ impl ObjectStore {
     pub async fn current_revision(&self) -> Result<Revision, StorageError> {
         Ok(self.kv.current_revision().await?)
     }
-}
-
-fn first_range_kv(responses: &[TxnOpResponse]) -> Option<&KeyValue> {
-    responses.iter().find_map(|response| match response {
-        TxnOpResponse::Range(range) => range.kvs.first(),
-        _ => None,
-    })
 }
 
 /// Parses a resourceVersion parameter (upstream's `APIObjectVersioner.ParseResourceVersion`):

@@ -181,7 +181,14 @@ impl ObjectStore {
         let (tx, rx) = mpsc::channel(WATCH_BUFFER);
         let store = self.clone();
         tokio::spawn(async move {
-            if let Err(err) = store.run_watch(range, start, options, &tx).await {
+            // The consumer going away ends the watch at once, even on a quiet key where no
+            // send would ever notice (that would leak this task and the store's watch).
+            let result = tokio::select! {
+                biased;
+                () = tx.closed() => Ok(()),
+                result = store.run_watch(range, start, options, &tx) => result,
+            };
+            if let Err(err) = result {
                 let err = match err {
                     StorageError::Kv(KvError::Compacted { .. }) => StorageError::Expired {
                         message: WATCH_EXPIRED.to_string(),
@@ -229,11 +236,20 @@ impl ObjectStore {
         {
             return Ok(());
         }
+        // A client can ask for any resourceVersion: the next revision must not overflow.
+        let start_revision =
+            revision
+                .checked_add(1)
+                .ok_or(StorageError::TooLargeResourceVersion {
+                    minimum: revision,
+                    current: 0,
+                    retry_after_seconds: 1,
+                })?;
         let mut watch = self
             .kv
             .watch(WatchRequest {
                 range,
-                start_revision: revision + 1,
+                start_revision,
                 prev_kv: true,
                 progress_notify: options.allow_bookmarks,
             })
@@ -276,15 +292,32 @@ impl ObjectStore {
         selection: &Selection,
         tx: &mpsc::Sender<WatchEvent>,
     ) -> Result<Revision, StorageError> {
+        let (objects, revision) = self.snapshot(range).await?;
+        for (_, object) in objects {
+            if selection.matches(object.value())
+                && tx.send(WatchEvent::Added(object)).await.is_err()
+            {
+                break;
+            }
+        }
+        Ok(revision)
+    }
+
+    /// Every object in `range` with its key, read in pages at one revision (which is returned).
+    pub(crate) async fn snapshot(
+        &self,
+        range: &KeyRange,
+    ) -> Result<(Vec<(String, Object)>, Revision), StorageError> {
         let mut start = range.start.clone();
         let mut revision = 0;
+        let mut objects = Vec::new();
         loop {
             let request = RangeRequest {
                 range: KeyRange {
                     start: start.clone(),
                     end: range.end.clone(),
                 },
-                limit: if range.end.is_some() { SYNC_PAGE } else { 0 },
+                limit: if range.is_single() { 0 } else { SYNC_PAGE },
                 revision,
                 count_only: false,
                 keys_only: false,
@@ -294,12 +327,8 @@ impl ObjectStore {
                 revision = response.revision;
             }
             for kv in &response.kvs {
-                let object = self.decode(kv)?;
-                if selection.matches(object.value())
-                    && tx.send(WatchEvent::Added(object)).await.is_err()
-                {
-                    return Ok(revision);
-                }
+                let key = String::from_utf8_lossy(&kv.key).into_owned();
+                objects.push((key, self.decode(kv)?));
             }
             match response.kvs.last() {
                 Some(last) if response.more => {
@@ -307,7 +336,7 @@ impl ObjectStore {
                     next.push(0);
                     start = Bytes::from(next);
                 }
-                _ => return Ok(revision),
+                _ => return Ok((objects, revision)),
             }
         }
     }
@@ -332,6 +361,12 @@ impl ObjectStore {
             None => None,
         };
         let created = event.kind == EventKind::Put && event.kv.create_revision == revision;
+        if !created && previous.is_none() {
+            return Err(StorageError::MissingPrevious {
+                key: String::from_utf8_lossy(&event.kv.key).into_owned(),
+                revision,
+            });
+        }
         Ok((current, previous, created))
     }
 }

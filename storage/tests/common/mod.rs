@@ -53,6 +53,27 @@ macro_rules! backend_tests {
                 }
             )*
         }
+        /// The newest etcd of `$IRONKUBE_ETCD_BINS` (built by scripts/test.sh): the paths
+        /// that rely on ordered progress notifications run against real etcd too.
+        mod etcd_newest {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let store = match ironkube_testutil::EtcdProcess::extra_binaries().last() {
+                        Some(binary) => ironkube_storage::testing::TestStore::etcd_with(binary).await,
+                        None => {
+                            assert!(
+                                std::env::var_os("CI").is_none(),
+                                "IRONKUBE_ETCD_BINS is not set under CI: run scripts/test.sh"
+                            );
+                            eprintln!("IRONKUBE_ETCD_BINS is not set: using the default etcd");
+                            ironkube_storage::testing::TestStore::etcd().await
+                        }
+                    };
+                    super::$case(store.store()).await;
+                }
+            )*
+        }
         mod embedded {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
