@@ -219,7 +219,14 @@ impl EtcdProcess {
                     Err(e) => return Err(TestUtilError::io("waiting for etcd", e)),
                 }
             }
-            if health_ok(self.client_port) {
+            // Healthy on our port is not enough: another test's etcd could have taken the port
+            // in the moment between picking it and ours binding it. Our own log must also say
+            // that our process serves clients (all etcd versions log this line).
+            if health_ok(self.client_port)
+                && self
+                    .log_tail(200)
+                    .contains("ready to serve client requests")
+            {
                 return Ok(());
             }
             if started.elapsed() > READY_TIMEOUT {
