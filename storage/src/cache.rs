@@ -25,7 +25,6 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::sync::{Notify, mpsc, watch};
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::kv::{KeyRange, KvError, Revision, WatchRequest};
@@ -33,6 +32,7 @@ use crate::object::{
     ListOptions, Object, ObjectList, ObjectStore, ResourceVersionMatch, Selection, StorageError,
     WatchEvent, WatchOptions, bookmark, parse_resource_version, transform,
 };
+use crate::task::AbortOnDrop;
 
 /// Tunables of a watch cache.
 #[derive(Clone, Debug)]
@@ -145,14 +145,6 @@ impl Shared {
 pub struct WatchCache {
     shared: Arc<Shared>,
     _reflector: Arc<AbortOnDrop>,
-}
-
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 impl std::fmt::Debug for WatchCache {

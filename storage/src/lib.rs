@@ -20,6 +20,7 @@ pub mod embedded;
 pub mod etcd;
 pub mod kv;
 pub mod object;
+mod task;
 
 #[cfg(feature = "testing")]
 pub mod testing;

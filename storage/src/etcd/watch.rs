@@ -3,11 +3,11 @@
 
 use futures::StreamExt;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use super::EtcdStore;
 use super::convert::{self, ErrorContext};
 use crate::kv::{KvError, Revision, Watch, WatchRequest, WatchResponse};
+use crate::task::AbortOnDrop;
 
 /// Opens a watch and waits for etcd to confirm its creation.
 pub(super) async fn open(store: &EtcdStore, request: WatchRequest) -> Result<Watch, KvError> {
@@ -125,15 +125,6 @@ async fn pump(
                 }
             },
         }
-    }
-}
-
-/// Aborts the pump when the watch's stream is dropped.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

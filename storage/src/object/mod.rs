@@ -813,8 +813,15 @@ pub fn parse_resource_version(rv: &str) -> Result<Revision, StorageError> {
         .ok()
         .and_then(|rv| Revision::try_from(rv).ok())
         .ok_or_else(|| {
+            // Go's strconv wording; numbers past what a revision can hold are "out of range"
+            // here (Go accepts up to u64::MAX, which no store ever reaches).
+            let why = if rv.bytes().all(|b| b.is_ascii_digit()) {
+                "value out of range"
+            } else {
+                "invalid syntax"
+            };
             StorageError::BadRequest(format!(
-                "invalid resource version: resourceVersion: Invalid value: {rv:?}: strconv.ParseUint: parsing {rv:?}: invalid syntax"
+                "invalid resource version: resourceVersion: Invalid value: {rv:?}: strconv.ParseUint: parsing {rv:?}: {why}"
             ))
         })
 }
@@ -914,6 +921,11 @@ mod tests {
             Err(StorageError::BadRequest(_))
         ));
         assert!(parse_resource_version("abc").is_err());
+        let Err(StorageError::BadRequest(message)) = parse_resource_version("99999999999999999999")
+        else {
+            panic!("out of range must be refused");
+        };
+        assert!(message.ends_with("value out of range"), "{message}");
     }
 
     #[test]
