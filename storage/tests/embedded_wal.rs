@@ -156,8 +156,8 @@ fn run_child_and_kill(dir: &Path) -> Acked {
 
 fn wal_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
+        .expect("test directory")
+        .map(|entry| entry.expect("test directory").path())
         .filter(|path| {
             path.file_name()
                 .and_then(|name| name.to_str())
@@ -169,16 +169,21 @@ fn wal_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+    std::fs::create_dir_all(to).expect("test directory");
+    for entry in std::fs::read_dir(from).expect("test directory") {
+        let path = entry.expect("test directory").path();
+        std::fs::copy(&path, to.join(path.file_name().expect("test directory")))
+            .expect("test directory");
     }
 }
 
 /// Everything the child acknowledged is there; `/wal/last` only if `with_last`.
 async fn verify(store: &EmbeddedStore, acked: &Acked, with_last: bool) {
-    let a = store.get(b("/wal/a")).await.unwrap().expect("/wal/a");
+    let a = store
+        .get(b("/wal/a"))
+        .await
+        .expect("store call")
+        .expect("/wal/a");
     assert_eq!(
         (
             a.value.as_ref(),
@@ -188,18 +193,37 @@ async fn verify(store: &EmbeddedStore, acked: &Acked, with_last: bool) {
         ),
         (b"a2".as_ref(), acked.a1, acked.a2, 2)
     );
-    assert!(store.get(b("/wal/b")).await.unwrap().is_none());
-    let leased = store.get(b("/wal/leased")).await.unwrap().expect("leased");
+    assert!(store.get(b("/wal/b")).await.expect("store call").is_none());
+    let leased = store
+        .get(b("/wal/leased"))
+        .await
+        .expect("store call")
+        .expect("leased");
     assert_eq!(leased.lease, acked.lease);
-    assert_eq!(store.lease_keep_alive(acked.lease).await.unwrap(), 600);
-    assert!(store.get(b("/wal/revoked")).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .lease_keep_alive(acked.lease)
+            .await
+            .expect("store call"),
+        600
+    );
+    assert!(
+        store
+            .get(b("/wal/revoked"))
+            .await
+            .expect("store call")
+            .is_none()
+    );
     assert!(matches!(
         store.lease_keep_alive(acked.revoked_lease).await,
         Err(KvError::LeaseNotFound(_))
     ));
-    assert_eq!(store.compacted_revision().await.unwrap(), acked.compacted);
-    let last = store.get(b("/wal/last")).await.unwrap();
-    let current = store.current_revision().await.unwrap();
+    assert_eq!(
+        store.compacted_revision().await.expect("store call"),
+        acked.compacted
+    );
+    let last = store.get(b("/wal/last")).await.expect("store call");
+    let current = store.current_revision().await.expect("store call");
     if with_last {
         assert_eq!(last.map(|kv| kv.mod_revision), Some(acked.last));
         assert_eq!(current, acked.last);
@@ -210,7 +234,13 @@ async fn verify(store: &EmbeddedStore, acked: &Acked, with_last: bool) {
     // Revoking the leased key's lease still finds the key through lease_keys.
     let revoked = store.lease_revoke(acked.lease).await;
     assert!(revoked.is_ok(), "{revoked:?}");
-    assert!(store.get(b("/wal/leased")).await.unwrap().is_none());
+    assert!(
+        store
+            .get(b("/wal/leased"))
+            .await
+            .expect("store call")
+            .is_none()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
