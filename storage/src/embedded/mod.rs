@@ -419,7 +419,7 @@ fn replay_wal(db: &Database, dir: &Path) -> Result<(u64, u64), KvError> {
             let data = wal::read(path)?;
             let (records, clean) = wal::parse_file(path, &data)?;
             if !clean {
-                tracing::warn!(path = %path.display(), "embedded store: WAL ends in a torn record (never acknowledged); ignoring it");
+                tracing::warn!(path = %path.display(), "embedded store: WAL file ends in a torn record (never acknowledged) or stale records of a recycled file; ignoring them");
             }
             for record in records {
                 if record.seq <= last_seq {

