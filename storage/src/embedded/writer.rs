@@ -680,8 +680,8 @@ impl Writer {
     }
 
     /// Makes every commit so far durable in redb (an empty commit with `Durability::Immediate`
-    /// persists the non-durable ones before it, with their `meta.wal_seq`), then starts a new
-    /// WAL file and deletes the old one, whose records redb now holds.
+    /// persists the non-durable ones before it, with their `meta.wal_seq`), then starts the next
+    /// WAL generation (in the file before last, recycled: every record in it is in redb now).
     fn checkpoint(&mut self) {
         let result = self.db.begin_write().map_err(db_err).and_then(|mut txn| {
             txn.set_durability(Durability::Immediate).map_err(db_err)?;
