@@ -499,17 +499,17 @@ impl Wal {
         recycled: Option<&Path>,
     ) -> Result<Self, KvError> {
         let path = file_name(dir, generation);
-        let mut options = OpenOptions::new();
-        options.write(true);
-        match recycled {
-            Some(old) => {
-                std::fs::rename(old, &path).map_err(io_err(old))?;
-            }
-            None => {
-                options.create_new(true);
-            }
+        if let Some(old) = recycled {
+            std::fs::rename(old, &path).map_err(io_err(old))?;
         }
-        let file = options.open(&path).map_err(io_err(&path))?;
+        // Not `create_new`: a file of this generation left by a rotation that failed after its
+        // rename holds only stale records, and is recycled like any other.
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err(&path))?;
         // The name must be durable before a record in the file is acknowledged.
         sync_dir(dir)?;
         Ok(Self {

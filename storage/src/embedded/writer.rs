@@ -271,7 +271,11 @@ impl Writer {
         if self.pending_since.is_some() {
             self.checkpoint();
         }
-        let Writer { db, closers, .. } = self;
+        let Writer {
+            db, closers, wal, ..
+        } = self;
+        // Release the files before telling `close()` they are released.
+        drop(wal);
         drop(db);
         drop(hub_guard);
         for closer in closers {
@@ -688,8 +692,10 @@ impl Writer {
             txn.commit().map_err(db_err)
         });
         if let Err(err) = result {
-            // The WAL still holds everything; the next checkpoint tries again.
+            // The WAL still holds everything; the next checkpoint tries again one interval
+            // later (not at once, in a loop of failures).
             tracing::error!(error = %err, "embedded store: checkpoint failed");
+            self.pending_since = Some(Instant::now());
             return;
         }
         self.pending_since = None;
