@@ -4,6 +4,7 @@ mod compact;
 mod lease;
 mod read;
 mod tables;
+mod wal;
 mod watch;
 mod writer;
 
@@ -22,7 +23,7 @@ use crate::kv::{
     TxnResponse, Watch, WatchRequest,
 };
 use read::Snapshot;
-use tables::{LEASES, META, META_COMPACT_DONE, META_COMPACTED, META_REVISION};
+use tables::{LEASES, META, META_COMPACT_DONE, META_COMPACTED, META_REVISION, META_WAL_SEQ};
 use watch::Hub;
 use writer::{Recovered, Request, WriteTables, Writer};
 
@@ -32,7 +33,8 @@ pub const DATABASE_FILE: &str = "state.redb";
 /// Tunables of an [`EmbeddedStore`]; [`Default`] gives the values [`EmbeddedStore::open`] uses.
 #[derive(Clone, Debug)]
 pub struct EmbeddedOptions {
-    /// Most requests the writer applies in one durable commit (group commit).
+    /// Most requests the writer applies in one commit (group commit: one WAL record and one
+    /// `fdatasync` for all of them).
     pub max_batch: usize,
     /// Committed batches buffered per watch before a slow watch falls back to reading the log.
     pub broadcast_capacity: usize,
@@ -43,6 +45,12 @@ pub struct EmbeddedOptions {
     /// How often a watch opened with `progress_notify` gets a progress notification (etcd's
     /// default is 10 minutes).
     pub progress_notify_interval: Duration,
+    /// How long a commit may stay durable only in the write-ahead log before the writer makes
+    /// redb durable (a checkpoint) and starts a new log file. It bounds the replay at the next
+    /// open after a crash.
+    pub checkpoint_interval: Duration,
+    /// A write-ahead log file this large is checkpointed at once, whatever the interval.
+    pub wal_checkpoint_bytes: u64,
 }
 
 impl Default for EmbeddedOptions {
@@ -53,6 +61,8 @@ impl Default for EmbeddedOptions {
             compaction_batch: 1000,
             cache_size: 64 << 20,
             progress_notify_interval: Duration::from_secs(600),
+            checkpoint_interval: Duration::from_millis(100),
+            wal_checkpoint_bytes: 64 << 20,
         }
     }
 }
@@ -60,19 +70,21 @@ impl Default for EmbeddedOptions {
 /// Counters of the writer, for tests and metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EmbeddedStats {
-    /// Durable commits of client batches (each one fsync).
+    /// Commits of client batches (each one WAL record and one `fdatasync`).
     pub commits: u64,
     /// Requests those commits carried.
     pub committed_requests: u64,
     /// The most requests one commit carried.
     pub largest_batch: u64,
-    /// Durable commits of compaction steps.
+    /// Commits of compaction steps.
     pub compaction_commits: u64,
     /// History entries compaction has deleted.
     pub compacted_entries: u64,
     /// The compacted revision whose history deletion has finished (it trails the compacted
     /// revision while a compaction is under way).
     pub compacted_through: Revision,
+    /// Checkpoints: durable redb commits after which the write-ahead log starts afresh.
+    pub checkpoints: u64,
 }
 
 #[derive(Default)]
@@ -83,6 +95,7 @@ struct StatsCounters {
     compaction_commits: AtomicU64,
     compacted_entries: AtomicU64,
     compacted_through: AtomicI64,
+    checkpoints: AtomicU64,
 }
 
 impl StatsCounters {
@@ -105,6 +118,10 @@ impl StatsCounters {
         }
     }
 
+    fn record_checkpoint(&self) {
+        self.checkpoints.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn snapshot(&self) -> EmbeddedStats {
         EmbeddedStats {
             commits: self.commits.load(Ordering::Relaxed),
@@ -113,6 +130,7 @@ impl StatsCounters {
             compaction_commits: self.compaction_commits.load(Ordering::Relaxed),
             compacted_entries: self.compacted_entries.load(Ordering::Relaxed),
             compacted_through: self.compacted_through.load(Ordering::Relaxed),
+            checkpoints: self.checkpoints.load(Ordering::Relaxed),
         }
     }
 }
@@ -198,11 +216,12 @@ impl EmbeddedStore {
         tokio::fs::create_dir_all(path)
             .await
             .map_err(KvError::backend)?;
-        let file = path.join(DATABASE_FILE);
+        let dir = path.to_path_buf();
         let cache_size = options.cache_size;
-        let (db, recovered) = tokio::task::spawn_blocking(move || open_database(&file, cache_size))
-            .await
-            .map_err(|err| KvError::Unavailable(format!("open task failed: {err}")))??;
+        let (db, recovered, wal) =
+            tokio::task::spawn_blocking(move || open_database(&dir, cache_size))
+                .await
+                .map_err(|err| KvError::Unavailable(format!("open task failed: {err}")))??;
         let db = Arc::new(db);
         let stats = StatsCounters::default();
         stats
@@ -224,7 +243,7 @@ impl EmbeddedStore {
             "embedded store opened"
         );
         let (sender, receiver) = mpsc::channel();
-        let writer = Writer::new(db, shared.clone(), receiver, recovered);
+        let writer = Writer::new(db, shared.clone(), receiver, recovered, wal);
         std::thread::Builder::new()
             .name("ironkube-embedded-writer".into())
             .spawn(move || writer.run())
@@ -323,11 +342,15 @@ impl EmbeddedStore {
     }
 }
 
-/// Opens or creates the database and reads what the writer starts from.
-fn open_database(file: &Path, cache_size: usize) -> Result<(Database, Recovered), KvError> {
+/// Opens or creates the database, replays the write-ahead log into it, starts a new log file and
+/// reads what the writer starts from.
+fn open_database(
+    dir: &Path,
+    cache_size: usize,
+) -> Result<(Database, Recovered, wal::Wal), KvError> {
     let db = Database::builder()
         .set_cache_size(cache_size)
-        .create(file)
+        .create(dir.join(DATABASE_FILE))
         .map_err(db_err)?;
     // Create every table so readers never find one missing; a new store starts at revision 1,
     // as etcd does.
@@ -339,6 +362,11 @@ fn open_database(file: &Path, cache_size: usize) -> Result<(Database, Recovered)
         }
     }
     txn.commit().map_err(db_err)?;
+    let (last_seq, last_generation) = replay_wal(&db, dir)?;
+    // Everything replayed is durable in redb now: the old files can go, and the writer appends
+    // to a new one.
+    let wal = wal::Wal::create(dir, last_generation + 1, last_seq + 1)?;
+    wal::remove_older(dir, last_generation + 1)?;
     let txn = db.begin_read().map_err(db_err)?;
     let meta = txn.open_table(META).map_err(db_err)?;
     let get = |name: &str| -> Result<i64, KvError> {
@@ -362,7 +390,66 @@ fn open_database(file: &Path, cache_size: usize) -> Result<(Database, Recovered)
     };
     drop(meta);
     drop(txn);
-    Ok((db, recovered))
+    Ok((db, recovered, wal))
+}
+
+/// Redoes, in one durable commit, every WAL record after the last one redb holds; returns the
+/// last record's sequence number and the newest file generation found.
+///
+/// Records are taken in order, file by file; a record cut short or failing its checksum ends
+/// its file: it was being written when the process died, and its batch was never answered
+/// (answers wait for the `fdatasync`). Only the newest file can end so, since a file is
+/// followed by another only after a checkpoint. A missing record after the database's position
+/// is an error, not silently skipped: acknowledged writes would be lost.
+fn replay_wal(db: &Database, dir: &Path) -> Result<(u64, u64), KvError> {
+    let files = wal::list(dir)?;
+    let last_generation = files.last().map_or(0, |(generation, _)| *generation);
+    let txn = db.begin_write().map_err(db_err)?;
+    let mut replayed = 0usize;
+    let mut last_seq;
+    {
+        let mut tables = WriteTables::open(&txn)?;
+        let held = tables
+            .meta
+            .get(META_WAL_SEQ)
+            .map_err(db_err)?
+            .map_or(0, |v| v.value());
+        last_seq = u64::try_from(held).unwrap_or(0);
+        for (_, path) in &files {
+            let data = wal::read(path)?;
+            let (records, clean) = wal::parse_file(path, &data)?;
+            if !clean {
+                tracing::warn!(path = %path.display(), "embedded store: WAL file ends in a torn record (never acknowledged) or stale records of a recycled file; ignoring them");
+            }
+            for record in records {
+                if record.seq <= last_seq {
+                    continue;
+                }
+                if record.seq != last_seq + 1 {
+                    return Err(KvError::backend(wal::WalError::Gap {
+                        path: path.clone(),
+                        expected: last_seq + 1,
+                        found: record.seq,
+                    }));
+                }
+                writer::replay(&mut tables, &record)?;
+                last_seq = record.seq;
+                replayed += 1;
+            }
+        }
+    }
+    if replayed > 0 {
+        // Durability::Immediate (the default): the replayed records are in redb for good
+        // before their WAL files are deleted.
+        txn.commit().map_err(db_err)?;
+        tracing::info!(
+            records = replayed,
+            "embedded store: replayed the write-ahead log"
+        );
+    } else {
+        txn.abort().map_err(db_err)?;
+    }
+    Ok((last_seq, last_generation))
 }
 
 #[async_trait]

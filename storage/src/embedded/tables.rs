@@ -7,7 +7,7 @@
 //! | `key_index` | (key, revision, sub-index) | () |
 //! | `leases` | lease id | TTL in seconds |
 //! | `lease_keys` | (lease id, key) | () |
-//! | `meta` | name | i64 ([`META_REVISION`], [`META_COMPACTED`], [`META_COMPACT_DONE`]) |
+//! | `meta` | name | i64 ([`META_REVISION`], [`META_COMPACTED`], [`META_COMPACT_DONE`], [`META_WAL_SEQ`]) |
 //!
 //! `current` holds exactly the live keys at the current revision, so a read at the latest revision
 //! never touches history. `log` holds every change in revision order (a revision's changes are its
@@ -42,6 +42,10 @@ pub(crate) const META_COMPACTED: &str = "compacted";
 /// `meta` key: the compacted revision whose history deletion has finished (≤ [`META_COMPACTED`];
 /// smaller after a crash in the middle of a compaction, which the next open resumes).
 pub(crate) const META_COMPACT_DONE: &str = "compact_done";
+
+/// `meta` key: the sequence number of the last write-ahead log record this database holds
+/// (written in the same transaction as that record's batch; replay starts after it).
+pub(crate) const META_WAL_SEQ: &str = "wal_seq";
 
 /// A stored record that does not decode: the file was not written by this code, or is damaged.
 #[derive(Debug, thiserror::Error)]

@@ -5,14 +5,18 @@
 //! already queued (up to `max_batch`), applies them in order in one redb write transaction
 //! (each transaction that changes something gets the next revision; failed compares, reads and
 //! transactions that change nothing get none), expires due leases in the same transaction,
-//! commits once with `Durability::Immediate` (one fsync for the whole batch), and only then
+//! appends the batch's changes to the write-ahead log as one record and `fdatasync`s it (one sync
+//! for the whole batch), commits the redb transaction with `Durability::None`, and only then
 //! publishes the batch's events and replies. A request that is refused (a lease that does not
 //! exist, a read at a compacted revision) is refused before it writes anything, so it affects
 //! neither the batch nor the others in it; a storage failure fails the whole batch, and nothing
 //! of it is visible.
 //!
-//! Between batches the loop sleeps on the channel with a timeout at the earliest lease deadline,
-//! and runs compaction steps (each its own short transaction) after client batches and when idle.
+//! Between batches the loop sleeps on the channel with a timeout at the earliest lease deadline
+//! or checkpoint, and runs compaction steps (each its own short transaction) after client
+//! batches and when idle. A checkpoint (a durable redb commit, then a new WAL file) follows
+//! within `checkpoint_interval` of the first commit redb does not hold durably, or as soon as the
+//! WAL file reaches `wal_checkpoint_bytes` (see [`super::wal`]).
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -28,8 +32,9 @@ use super::lease::{Deadlines, granted_ttl};
 use super::read::{View, compares_hold, effective_revision};
 use super::tables::{
     CURRENT, CurrentRecord, KEY_INDEX, LEASE_KEYS, LEASES, LOG, LogRecord, META, META_COMPACTED,
-    META_REVISION, rev_key,
+    META_REVISION, META_WAL_SEQ, rev_key,
 };
+use super::wal::{RecordBuilder, Wal, WalError, WalOp, WalRecord};
 use super::watch::Batch;
 use super::{Shared, db_err};
 use crate::kv::{
@@ -178,6 +183,8 @@ struct BatchState {
     new_compacted: Option<Revision>,
     lease_changes: Vec<LeaseChange>,
     done: Vec<Done>,
+    /// The batch's write-ahead log record.
+    wal: RecordBuilder,
 }
 
 /// The writer thread's state.
@@ -190,6 +197,9 @@ pub(crate) struct Writer {
     deadlines: Deadlines,
     compaction: Option<Job>,
     closers: Vec<oneshot::Sender<()>>,
+    wal: Wal,
+    /// When the oldest commit redb does not yet hold durably was made (`None`: none pending).
+    pending_since: Option<Instant>,
 }
 
 impl Writer {
@@ -199,6 +209,7 @@ impl Writer {
         shared: Arc<Shared>,
         requests: Receiver<Request>,
         recovered: Recovered,
+        wal: Wal,
     ) -> Self {
         let compaction =
             (recovered.compact_done < recovered.compacted).then(|| Job::new(recovered.compacted));
@@ -211,6 +222,8 @@ impl Writer {
             deadlines: Deadlines::new(recovered.leases, Instant::now()),
             compaction,
             closers: Vec::new(),
+            wal,
+            pending_since: None,
         }
     }
 
@@ -251,9 +264,18 @@ impl Writer {
                 self.drain();
             } else {
                 self.compaction_step();
+                self.maybe_checkpoint();
             }
         }
-        let Writer { db, closers, .. } = self;
+        // Leave redb holding everything durably, so the next open has nothing to replay.
+        if self.pending_since.is_some() {
+            self.checkpoint();
+        }
+        let Writer {
+            db, closers, wal, ..
+        } = self;
+        // Release the files before telling `close()` they are released.
+        drop(wal);
         drop(db);
         drop(hub_guard);
         for closer in closers {
@@ -272,7 +294,14 @@ impl Writer {
                 Err(TryRecvError::Disconnected) => Err(()),
             };
         }
-        match self.deadlines.next_deadline() {
+        let checkpoint_due = self
+            .pending_since
+            .map(|since| since + self.shared.options.checkpoint_interval);
+        let deadline = match (self.deadlines.next_deadline(), checkpoint_due) {
+            (Some(lease), Some(checkpoint)) => Some(lease.min(checkpoint)),
+            (lease, checkpoint) => lease.or(checkpoint),
+        };
+        match deadline {
             Some(deadline) => {
                 let wait = deadline.saturating_duration_since(Instant::now());
                 match self.requests.recv_timeout(wait) {
@@ -314,11 +343,22 @@ impl Writer {
         }
         let (start_revision, start_compacted) = (self.revision, self.compacted);
         let mut state = BatchState::default();
+        let seq = self.wal.next_seq();
+        let wal_len = self.wal.len();
         let result = self.db.begin_write().map_err(db_err).and_then(|mut txn| {
-            txn.set_durability(Durability::Immediate).map_err(db_err)?;
-            self.apply(&txn, requests, &expired, &mut state)?;
+            // The WAL record, synced before this commit, is what makes the batch durable.
+            txn.set_durability(Durability::None).map_err(db_err)?;
+            self.apply(&txn, requests, &expired, seq, &mut state)?;
             if state.dirty {
-                txn.commit().map_err(db_err)?;
+                let record = state.wal.finish(seq, self.revision, state.new_compacted)?;
+                self.wal.append(record)?;
+                if let Err(err) = txn.commit().map_err(db_err) {
+                    // Nobody is answered, so the record must not come back on replay.
+                    self.wal.undo_last(wal_len, &err);
+                    return Err(err);
+                }
+                self.wal.advance();
+                self.pending_since.get_or_insert(now);
                 self.shared.stats.record_commit(state.done.len());
             } else {
                 txn.abort().map_err(db_err)?;
@@ -364,6 +404,7 @@ impl Writer {
         txn: &WriteTransaction,
         requests: Vec<Request>,
         expired: &[LeaseId],
+        seq: u64,
         state: &mut BatchState,
     ) -> Result<(), KvError> {
         let mut tables = WriteTables::open(txn)?;
@@ -393,6 +434,7 @@ impl Writer {
                                 Ok(tables.leases.get(id).map_err(db_err)?.is_some())
                             })?;
                             tables.leases.insert(id, ttl).map_err(db_err)?;
+                            state.wal.grant(id, ttl);
                             state.dirty = true;
                             state.lease_changes.push(LeaseChange::Renew(id, ttl));
                             Ok(LeaseGrant { id, ttl })
@@ -434,6 +476,14 @@ impl Writer {
             tables
                 .meta
                 .insert(META_COMPACTED, compacted)
+                .map_err(db_err)?;
+        }
+        if state.dirty {
+            // Atomically with the batch: after a crash, redb's surviving commit names the last
+            // WAL record it holds, and replay starts after it.
+            tables
+                .meta
+                .insert(META_WAL_SEQ, seq_value(seq)?)
                 .map_err(db_err)?;
         }
         Ok(())
@@ -488,13 +538,13 @@ impl Writer {
                     lease,
                     prev_kv,
                 } => {
-                    let prev = self.put(tables, revision, &mut sub, key, value, *lease, state)?;
+                    let prev = put(tables, revision, &mut sub, key, value, *lease, state)?;
                     responses.push(TxnOpResponse::Put {
                         prev_kv: if *prev_kv { prev } else { None },
                     });
                 }
                 TxnOp::Delete { range, prev_kv } => {
-                    let deleted = self.delete_range(tables, revision, &mut sub, range, state)?;
+                    let deleted = delete_range(tables, revision, &mut sub, range, state)?;
                     responses.push(TxnOpResponse::Delete {
                         deleted: i64::try_from(deleted.len()).unwrap_or(i64::MAX),
                         prev_kvs: if *prev_kv { deleted } else { Vec::new() },
@@ -549,136 +599,6 @@ impl Writer {
         state.first_revision.get_or_insert(revision);
     }
 
-    /// Writes one key; returns its previous state.
-    #[allow(clippy::too_many_arguments)]
-    fn put(
-        &self,
-        tables: &mut WriteTables<'_>,
-        revision: Revision,
-        sub: &mut u32,
-        key: &Bytes,
-        value: &Bytes,
-        lease: LeaseId,
-        state: &mut BatchState,
-    ) -> Result<Option<KeyValue>, KvError> {
-        let prev = tables.view().get(key)?;
-        let (create_revision, version) = prev.as_ref().map_or((revision, 1), |prev| {
-            (prev.create_revision, prev.version + 1)
-        });
-        let record = CurrentRecord {
-            create_revision,
-            mod_revision: revision,
-            version,
-            lease,
-            value: value.clone(),
-        };
-        tables
-            .current
-            .insert(key.as_ref(), record.encode().as_slice())
-            .map_err(db_err)?;
-        let change = LogRecord {
-            kind: EventKind::Put,
-            create_revision,
-            version,
-            lease,
-            key: key.clone(),
-            value: value.clone(),
-        };
-        self.record_change(tables, revision, sub, &change)?;
-        if let Some(prev) = &prev
-            && prev.lease != 0
-            && prev.lease != lease
-        {
-            tables
-                .lease_keys
-                .remove((prev.lease, key.as_ref()))
-                .map_err(db_err)?;
-        }
-        if lease != 0 {
-            tables
-                .lease_keys
-                .insert((lease, key.as_ref()), ())
-                .map_err(db_err)?;
-        }
-        state.events.push(Event {
-            kind: EventKind::Put,
-            kv: record.into_kv(key.clone()),
-            prev_kv: prev.clone(),
-        });
-        Ok(prev)
-    }
-
-    /// Deletes every live key in `range`; returns their last states.
-    fn delete_range(
-        &self,
-        tables: &mut WriteTables<'_>,
-        revision: Revision,
-        sub: &mut u32,
-        range: &KeyRange,
-        state: &mut BatchState,
-    ) -> Result<Vec<KeyValue>, KvError> {
-        let doomed = tables
-            .view()
-            .range_latest(&RangeRequest::new(range.clone()))?
-            .kvs;
-        for kv in &doomed {
-            self.delete_key(tables, revision, sub, kv, state)?;
-        }
-        Ok(doomed)
-    }
-
-    fn delete_key(
-        &self,
-        tables: &mut WriteTables<'_>,
-        revision: Revision,
-        sub: &mut u32,
-        kv: &KeyValue,
-        state: &mut BatchState,
-    ) -> Result<(), KvError> {
-        tables.current.remove(kv.key.as_ref()).map_err(db_err)?;
-        self.record_change(tables, revision, sub, &LogRecord::delete(kv.key.clone()))?;
-        if kv.lease != 0 {
-            tables
-                .lease_keys
-                .remove((kv.lease, kv.key.as_ref()))
-                .map_err(db_err)?;
-        }
-        state.events.push(Event {
-            kind: EventKind::Delete,
-            kv: KeyValue {
-                key: kv.key.clone(),
-                value: Bytes::new(),
-                create_revision: 0,
-                mod_revision: revision,
-                version: 0,
-                lease: 0,
-            },
-            prev_kv: Some(kv.clone()),
-        });
-        Ok(())
-    }
-
-    /// Appends a change to `log` and `key_index`.
-    fn record_change(
-        &self,
-        tables: &mut WriteTables<'_>,
-        revision: Revision,
-        sub: &mut u32,
-        change: &LogRecord,
-    ) -> Result<(), KvError> {
-        let position = (rev_key(revision), *sub);
-        tables
-            .log
-            .insert(position, change.encode().as_slice())
-            .map_err(db_err)?;
-        tables
-            .index
-            .insert((change.key.as_ref(), position.0, position.1), ())
-            .map_err(db_err)?;
-        *sub += 1;
-        Ok(())
-    }
-
     /// Revokes a lease: deletes its keys in one revision (none if it has no keys) and the lease.
     /// Returns false when the lease does not exist.
     fn revoke(
@@ -710,7 +630,7 @@ impl Writer {
             let current = tables.view().get(key)?;
             match current {
                 Some(kv) if kv.lease == id => {
-                    self.delete_key(tables, revision, &mut sub, &kv, state)?;
+                    delete_key(tables, revision, &mut sub, &kv, state)?;
                 }
                 // A stale attachment (cannot happen while lease_keys follows current).
                 _ => {
@@ -721,6 +641,8 @@ impl Writer {
                 }
             }
         }
+        // After the deletes, which the log carries as their own changes.
+        state.wal.revoke(id);
         if sub > 0 {
             self.advance(revision, state);
         }
@@ -747,6 +669,43 @@ impl Writer {
         Ok(())
     }
 
+    /// Checkpoints when the oldest commit redb does not hold durably is `checkpoint_interval`
+    /// old, or the WAL file has grown past `wal_checkpoint_bytes`.
+    fn maybe_checkpoint(&mut self) {
+        let Some(since) = self.pending_since else {
+            return;
+        };
+        let options = &self.shared.options;
+        if since.elapsed() >= options.checkpoint_interval
+            || self.wal.len() >= options.wal_checkpoint_bytes
+        {
+            self.checkpoint();
+        }
+    }
+
+    /// Makes every commit so far durable in redb (an empty commit with `Durability::Immediate`
+    /// persists the non-durable ones before it, with their `meta.wal_seq`), then starts the next
+    /// WAL generation (in the file before last, recycled: every record in it is in redb now).
+    fn checkpoint(&mut self) {
+        let result = self.db.begin_write().map_err(db_err).and_then(|mut txn| {
+            txn.set_durability(Durability::Immediate).map_err(db_err)?;
+            txn.commit().map_err(db_err)
+        });
+        if let Err(err) = result {
+            // The WAL still holds everything; the next checkpoint tries again one interval
+            // later (not at once, in a loop of failures).
+            tracing::error!(error = %err, "embedded store: checkpoint failed");
+            self.pending_since = Some(Instant::now());
+            return;
+        }
+        self.pending_since = None;
+        self.shared.stats.record_checkpoint();
+        if let Err(err) = self.wal.rotate() {
+            // Harmless for durability: the old file stays, and replay skips what redb holds.
+            tracing::warn!(error = %err, "embedded store: WAL rotation failed");
+        }
+    }
+
     /// Runs one step of the pending compaction in its own transaction.
     fn compaction_step(&mut self) {
         let Some(job) = self.compaction.as_mut() else {
@@ -754,7 +713,10 @@ impl Writer {
         };
         let limit = self.shared.options.compaction_batch.max(1);
         let result = self.db.begin_write().map_err(db_err).and_then(|mut txn| {
-            txn.set_durability(Durability::Immediate).map_err(db_err)?;
+            // Not in the WAL and need not be: a crash loses at most steps the next open redoes
+            // (meta.compact_done moves only with them), and the next checkpoint makes them
+            // durable with everything else.
+            txn.set_durability(Durability::None).map_err(db_err)?;
             let step = {
                 let mut tables = WriteTables::open(&txn)?;
                 job.step(&mut tables, limit)?
@@ -764,6 +726,7 @@ impl Writer {
         });
         match result {
             Ok(step) => {
+                self.pending_since.get_or_insert_with(Instant::now);
                 self.shared
                     .stats
                     .record_compaction_commit(step.deleted, step.done.then_some(job.target));
@@ -779,6 +742,235 @@ impl Writer {
             }
         }
     }
+}
+
+/// Writes one key; returns its previous state.
+#[allow(clippy::too_many_arguments)]
+fn put(
+    tables: &mut WriteTables<'_>,
+    revision: Revision,
+    sub: &mut u32,
+    key: &Bytes,
+    value: &Bytes,
+    lease: LeaseId,
+    state: &mut BatchState,
+) -> Result<Option<KeyValue>, KvError> {
+    let prev = tables.view().get(key)?;
+    let (create_revision, version) = prev.as_ref().map_or((revision, 1), |prev| {
+        (prev.create_revision, prev.version + 1)
+    });
+    let record = CurrentRecord {
+        create_revision,
+        mod_revision: revision,
+        version,
+        lease,
+        value: value.clone(),
+    };
+    tables
+        .current
+        .insert(key.as_ref(), record.encode().as_slice())
+        .map_err(db_err)?;
+    state
+        .wal
+        .put(revision, *sub, key, value, lease, create_revision, version);
+    let change = LogRecord {
+        kind: EventKind::Put,
+        create_revision,
+        version,
+        lease,
+        key: key.clone(),
+        value: value.clone(),
+    };
+    record_change(tables, revision, sub, &change)?;
+    if let Some(prev) = &prev
+        && prev.lease != 0
+        && prev.lease != lease
+    {
+        tables
+            .lease_keys
+            .remove((prev.lease, key.as_ref()))
+            .map_err(db_err)?;
+    }
+    if lease != 0 {
+        tables
+            .lease_keys
+            .insert((lease, key.as_ref()), ())
+            .map_err(db_err)?;
+    }
+    state.events.push(Event {
+        kind: EventKind::Put,
+        kv: record.into_kv(key.clone()),
+        prev_kv: prev.clone(),
+    });
+    Ok(prev)
+}
+
+/// Deletes every live key in `range`; returns their last states.
+fn delete_range(
+    tables: &mut WriteTables<'_>,
+    revision: Revision,
+    sub: &mut u32,
+    range: &KeyRange,
+    state: &mut BatchState,
+) -> Result<Vec<KeyValue>, KvError> {
+    let doomed = tables
+        .view()
+        .range_latest(&RangeRequest::new(range.clone()))?
+        .kvs;
+    for kv in &doomed {
+        delete_key(tables, revision, sub, kv, state)?;
+    }
+    Ok(doomed)
+}
+
+fn delete_key(
+    tables: &mut WriteTables<'_>,
+    revision: Revision,
+    sub: &mut u32,
+    kv: &KeyValue,
+    state: &mut BatchState,
+) -> Result<(), KvError> {
+    tables.current.remove(kv.key.as_ref()).map_err(db_err)?;
+    state.wal.delete(revision, *sub, &kv.key);
+    record_change(tables, revision, sub, &LogRecord::delete(kv.key.clone()))?;
+    if kv.lease != 0 {
+        tables
+            .lease_keys
+            .remove((kv.lease, kv.key.as_ref()))
+            .map_err(db_err)?;
+    }
+    state.events.push(Event {
+        kind: EventKind::Delete,
+        kv: KeyValue {
+            key: kv.key.clone(),
+            value: Bytes::new(),
+            create_revision: 0,
+            mod_revision: revision,
+            version: 0,
+            lease: 0,
+        },
+        prev_kv: Some(kv.clone()),
+    });
+    Ok(())
+}
+
+/// Appends a change to `log` and `key_index`.
+fn record_change(
+    tables: &mut WriteTables<'_>,
+    revision: Revision,
+    sub: &mut u32,
+    change: &LogRecord,
+) -> Result<(), KvError> {
+    let position = (rev_key(revision), *sub);
+    tables
+        .log
+        .insert(position, change.encode().as_slice())
+        .map_err(db_err)?;
+    tables
+        .index
+        .insert((change.key.as_ref(), position.0, position.1), ())
+        .map_err(db_err)?;
+    *sub += 1;
+    Ok(())
+}
+
+/// A WAL sequence number as stored in `meta` (an i64 table).
+fn seq_value(seq: u64) -> Result<i64, KvError> {
+    i64::try_from(seq).map_err(|_| {
+        KvError::backend(WalError::Mismatch {
+            seq,
+            what: "sequence number out of range".into(),
+        })
+    })
+}
+
+/// Redoes one WAL record on the database state it was written against (redb's `meta.wal_seq`
+/// is the record before it): the same changes through the same code as the writer, so `current`,
+/// `log`, `key_index`, `leases`, `lease_keys` and `meta` end exactly as the writer left them.
+pub(crate) fn replay(tables: &mut WriteTables<'_>, record: &WalRecord) -> Result<(), KvError> {
+    let mismatch = |what: String| {
+        KvError::backend(WalError::Mismatch {
+            seq: record.seq,
+            what,
+        })
+    };
+    // Events and the record rebuilt here are thrown away; only the tables matter.
+    let mut state = BatchState::default();
+    for op in &record.ops {
+        match op {
+            WalOp::Put {
+                revision,
+                sub,
+                key,
+                value,
+                lease,
+                create_revision,
+                version,
+            } => {
+                let mut at = *sub;
+                put(tables, *revision, &mut at, key, value, *lease, &mut state)?;
+                let written = state.events.pop().map(|event| event.kv);
+                let produced = written.as_ref().map(|kv| (kv.create_revision, kv.version));
+                if produced != Some((*create_revision, *version)) {
+                    return Err(mismatch(format!(
+                        "put of {key:?} at {revision} made {produced:?}, the log says ({create_revision}, {version})"
+                    )));
+                }
+            }
+            WalOp::Delete { revision, sub, key } => {
+                let Some(kv) = tables.view().get(key)? else {
+                    return Err(mismatch(format!(
+                        "delete of {key:?} at {revision}: no such key"
+                    )));
+                };
+                let mut at = *sub;
+                delete_key(tables, *revision, &mut at, &kv, &mut state)?;
+                state.events.clear();
+            }
+            WalOp::Grant { id, ttl } => {
+                tables.leases.insert(*id, *ttl).map_err(db_err)?;
+            }
+            WalOp::Revoke { id } => {
+                tables.leases.remove(*id).map_err(db_err)?;
+                // What the writer's revoke removed besides the keys it deleted (stale
+                // attachments; none while lease_keys follows current).
+                let empty: &[u8] = &[];
+                let upper = match id.checked_add(1) {
+                    Some(next) => Bound::Excluded((next, empty)),
+                    None => Bound::Unbounded,
+                };
+                let mut stale: Vec<Vec<u8>> = Vec::new();
+                for entry in tables
+                    .lease_keys
+                    .range::<(i64, &[u8])>((Bound::Included((*id, empty)), upper))
+                    .map_err(db_err)?
+                {
+                    stale.push(entry.map_err(db_err)?.0.value().1.to_vec());
+                }
+                for key in stale {
+                    tables
+                        .lease_keys
+                        .remove((*id, key.as_slice()))
+                        .map_err(db_err)?;
+                }
+            }
+        }
+    }
+    tables
+        .meta
+        .insert(META_REVISION, record.revision)
+        .map_err(db_err)?;
+    if let Some(compacted) = record.compacted {
+        tables
+            .meta
+            .insert(META_COMPACTED, compacted)
+            .map_err(db_err)?;
+    }
+    tables
+        .meta
+        .insert(META_WAL_SEQ, seq_value(record.seq)?)
+        .map_err(db_err)?;
+    Ok(())
 }
 
 /// Closes the hub when the writer thread ends, however it ends.
