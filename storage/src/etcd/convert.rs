@@ -12,6 +12,7 @@ use crate::kv::{
 /// gRPC status code `DEADLINE_EXCEEDED`.
 const GRPC_DEADLINE_EXCEEDED: i32 = 4;
 /// gRPC status code `UNAVAILABLE`.
+const GRPC_CANCELLED: i32 = 1;
 const GRPC_UNAVAILABLE: i32 = 14;
 
 /// What a request was about, to fill the numbers of the error it may get.
@@ -264,6 +265,9 @@ fn status_error(code: i32, message: &str, context: ErrorContext) -> Option<KvErr
             KvError::InvalidTtl(context.ttl)
         } else if code == GRPC_UNAVAILABLE
             || code == GRPC_DEADLINE_EXCEEDED
+            // We never cancel a call we still wait for: a cancelled one lost its connection
+            // (seen when etcd is killed mid-call).
+            || code == GRPC_CANCELLED
             || is_transport_failure(message)
         {
             KvError::Unavailable(format!("etcd: {message}"))
@@ -323,6 +327,9 @@ mod tests {
                 matches!(e, KvError::InvalidTtl(5))
             }),
             (14, "etcdserver: no leader", |e| {
+                matches!(e, KvError::Unavailable(_))
+            }),
+            (1, "operation was canceled", |e| {
                 matches!(e, KvError::Unavailable(_))
             }),
         ];
