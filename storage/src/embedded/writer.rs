@@ -18,6 +18,7 @@
 //! within `checkpoint_interval` of the first commit redb does not hold durably, or as soon as the
 //! WAL file reaches `wal_checkpoint_bytes` (see [`super::wal`]).
 
+use std::collections::VecDeque;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
@@ -132,6 +133,28 @@ impl<'t> WriteTables<'t> {
 #[derive(Debug, thiserror::Error)]
 #[error("write batch failed: {0}")]
 pub(crate) struct BatchFailed(String);
+
+/// The error a request gets when its batch failed on storage.
+fn batch_failed(err: &KvError) -> KvError {
+    KvError::backend(BatchFailed(err.to_string()))
+}
+
+impl Request {
+    /// Answers a request that its batch's failure kept from being applied.
+    fn fail(self, why: &str) {
+        let failed = || KvError::backend(BatchFailed(why.to_string()));
+        // A caller that went away no longer wants its answer.
+        let _ = match self {
+            Request::Txn { reply, .. } => reply.send(Err(failed())).map_err(drop),
+            Request::Compact { reply, .. } | Request::LeaseRevoke { reply, .. } => {
+                reply.send(Err(failed())).map_err(drop)
+            }
+            Request::LeaseGrant { reply, .. } => reply.send(Err(failed())).map_err(drop),
+            Request::LeaseKeepAlive { reply, .. } => reply.send(Err(failed())).map_err(drop),
+            Request::Close { reply } => reply.send(()).map_err(drop),
+        };
+    }
+}
 
 /// A reply held until the batch is durable.
 enum Done {
@@ -345,10 +368,11 @@ impl Writer {
         let mut state = BatchState::default();
         let seq = self.wal.next_seq();
         let wal_len = self.wal.len();
+        let mut queue = VecDeque::from(requests);
         let result = self.db.begin_write().map_err(db_err).and_then(|mut txn| {
             // The WAL record, synced before this commit, is what makes the batch durable.
             txn.set_durability(Durability::None).map_err(db_err)?;
-            self.apply(&txn, requests, &expired, seq, &mut state)?;
+            self.apply(&txn, &mut queue, &expired, seq, &mut state)?;
             if state.dirty {
                 let record = state.wal.finish(seq, self.revision, state.new_compacted)?;
                 self.wal.append(record)?;
@@ -372,6 +396,13 @@ impl Writer {
             let why = err.to_string();
             for done in state.done {
                 done.fail(&why).send();
+            }
+            // Requests the failure came before: the same answer.
+            for request in queue {
+                match request {
+                    Request::Close { reply } => self.closers.push(reply),
+                    other => other.fail(&why),
+                }
             }
             return;
         }
@@ -402,7 +433,7 @@ impl Writer {
     fn apply(
         &mut self,
         txn: &WriteTransaction,
-        requests: Vec<Request>,
+        requests: &mut VecDeque<Request>,
         expired: &[LeaseId],
         seq: u64,
         state: &mut BatchState,
@@ -413,39 +444,63 @@ impl Writer {
             self.revoke(&mut tables, id, state)?;
             state.lease_changes.push(LeaseChange::Remove(id));
         }
-        for request in requests {
+        // A storage failure stops the batch: the request it hit is answered with it here, and
+        // run_batch answers the rest (nobody is left without an answer).
+        while let Some(request) = requests.pop_front() {
             match request {
                 Request::Txn { txn, reply } => {
-                    let result = match self.check_txn(&tables, &txn) {
-                        Err(refused) => Err(refused),
-                        Ok(succeeded) => Ok(self.apply_txn(&mut tables, &txn, succeeded, state)?),
-                    };
-                    state.done.push(Done::Txn(reply, result));
+                    let outcome = (|| -> Result<Result<TxnResponse, KvError>, KvError> {
+                        Ok(match self.check_txn(&tables, &txn) {
+                            Err(refused) => Err(refused),
+                            Ok(succeeded) => {
+                                Ok(self.apply_txn(&mut tables, &txn, succeeded, state)?)
+                            }
+                        })
+                    })();
+                    match outcome {
+                        Ok(result) => state.done.push(Done::Txn(reply, result)),
+                        Err(err) => {
+                            state.done.push(Done::Txn(reply, Err(batch_failed(&err))));
+                            return Err(err);
+                        }
+                    }
                 }
                 Request::Compact { revision, reply } => {
                     let result = self.compact(revision, state);
                     state.done.push(Done::Unit(reply, result));
                 }
                 Request::LeaseGrant { ttl, reply } => {
-                    let result = match granted_ttl(ttl) {
-                        Err(refused) => Err(refused),
-                        Ok(ttl) => {
-                            let id = self.deadlines.next_id(|id| {
-                                Ok(tables.leases.get(id).map_err(db_err)?.is_some())
-                            })?;
-                            tables.leases.insert(id, ttl).map_err(db_err)?;
-                            state.wal.grant(id, ttl);
-                            state.dirty = true;
-                            state.lease_changes.push(LeaseChange::Renew(id, ttl));
-                            Ok(LeaseGrant { id, ttl })
+                    let outcome = (|| -> Result<Result<LeaseGrant, KvError>, KvError> {
+                        Ok(match granted_ttl(ttl) {
+                            Err(refused) => Err(refused),
+                            Ok(ttl) => {
+                                let id = self.deadlines.next_id(|id| {
+                                    Ok(tables.leases.get(id).map_err(db_err)?.is_some())
+                                })?;
+                                tables.leases.insert(id, ttl).map_err(db_err)?;
+                                state.wal.grant(id, ttl);
+                                state.dirty = true;
+                                state.lease_changes.push(LeaseChange::Renew(id, ttl));
+                                Ok(LeaseGrant { id, ttl })
+                            }
+                        })
+                    })();
+                    match outcome {
+                        Ok(result) => state.done.push(Done::Grant(reply, result)),
+                        Err(err) => {
+                            state.done.push(Done::Grant(reply, Err(batch_failed(&err))));
+                            return Err(err);
                         }
-                    };
-                    state.done.push(Done::Grant(reply, result));
+                    }
                 }
                 Request::LeaseKeepAlive { id, reply } => {
-                    let result = match tables.leases.get(id).map_err(db_err)? {
-                        None => Err(KvError::LeaseNotFound(id)),
-                        Some(ttl) => {
+                    let result = match tables.leases.get(id).map_err(db_err) {
+                        Err(err) => {
+                            state.done.push(Done::Ttl(reply, Err(batch_failed(&err))));
+                            return Err(err);
+                        }
+                        Ok(None) => Err(KvError::LeaseNotFound(id)),
+                        Ok(Some(ttl)) => {
                             let ttl = ttl.value();
                             state.lease_changes.push(LeaseChange::Renew(id, ttl));
                             Ok(ttl)
@@ -454,11 +509,16 @@ impl Writer {
                     state.done.push(Done::Ttl(reply, result));
                 }
                 Request::LeaseRevoke { id, reply } => {
-                    let result = if self.revoke(&mut tables, id, state)? {
-                        state.lease_changes.push(LeaseChange::Remove(id));
-                        Ok(())
-                    } else {
-                        Err(KvError::LeaseNotFound(id))
+                    let result = match self.revoke(&mut tables, id, state) {
+                        Err(err) => {
+                            state.done.push(Done::Unit(reply, Err(batch_failed(&err))));
+                            return Err(err);
+                        }
+                        Ok(true) => {
+                            state.lease_changes.push(LeaseChange::Remove(id));
+                            Ok(())
+                        }
+                        Ok(false) => Err(KvError::LeaseNotFound(id)),
                     };
                     state.done.push(Done::Unit(reply, result));
                 }
