@@ -11,7 +11,7 @@
 //!   watches with selector transitions, bookmarks, watch-list);
 //! - [`compactor`]: periodic compaction coordinated among API servers through a CAS key;
 //! - [`cache`]: the watch cache in front of either backend;
-//! - [`testing`] (feature `testing`): the storage suite every backend passes, and fresh
+//! - `testing` (feature `testing`): the storage suite every backend passes, and fresh
 //!   backends for tests.
 //!
 //! What it leaves to others: decoding, defaulting and validating objects (the API server's
