@@ -80,6 +80,7 @@ mod etcd_backend {
     use ironkube_storage::kv::{KeyRange, KvError, KvStore, RangeRequest, WatchRequest};
     use ironkube_storage::testing::TestStore;
     use ironkube_storage::testing::support::{b, collect_events, put, within};
+    use ironkube_testutil::{EtcdProcess, TestDir, TlsFiles};
 
     #[tokio::test]
     async fn connect_to_nothing_is_unavailable() {
@@ -100,19 +101,58 @@ mod etcd_backend {
     }
 
     #[tokio::test]
-    async fn tls_and_empty_endpoints_are_refused() {
-        let mut config = EtcdConfig::new(["https://127.0.0.1:2379"]);
-        config.tls = Some(EtcdTls {
-            ca_file: "ca.crt".into(),
+    async fn bad_tls_settings_and_empty_endpoints_are_refused() {
+        let tls = EtcdTls {
+            ca_file: "/nonexistent/ca.crt".into(),
             cert_file: "client.crt".into(),
             key_file: "client.key".into(),
-        });
+        };
+        let mut config = EtcdConfig::new(["https://127.0.0.1:2379"]);
+        config.tls = Some(tls.clone());
         let err = EtcdStore::connect(config).await.unwrap_err();
-        assert!(err.to_string().contains("TLS"), "{err}");
+        assert!(err.to_string().contains("/nonexistent/ca.crt"), "{err}");
+        let mut config = EtcdConfig::new(["http://127.0.0.1:2379"]);
+        config.tls = Some(tls);
+        let err = EtcdStore::connect(config).await.unwrap_err();
+        assert!(err.to_string().contains("disagree"), "{err}");
+        let err = EtcdStore::connect(EtcdConfig::new(["https://127.0.0.1:2379"]))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("disagree"), "{err}");
         let err = EtcdStore::connect(EtcdConfig::new(Vec::<String>::new()))
             .await
             .unwrap_err();
         assert!(err.to_string().contains("no etcd endpoint"), "{err}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tls_with_client_certificates() {
+        let etcd = tokio::task::spawn_blocking(EtcdProcess::start_tls)
+            .await
+            .unwrap()
+            .unwrap();
+        let files = etcd.tls().unwrap().clone();
+        let mut config = EtcdConfig::new([etcd.endpoint()]);
+        config.dial_timeout = Duration::from_secs(5);
+        config.tls = Some(EtcdTls {
+            ca_file: files.ca_cert.clone(),
+            cert_file: files.client_cert.clone(),
+            key_file: files.client_key.clone(),
+        });
+        let store = EtcdStore::connect(config.clone()).await.unwrap();
+        put(&store, "a", "1").await;
+        assert_eq!(store.get(b("a")).await.unwrap().unwrap().value, b("1"));
+        // etcd's --client-cert-auth refuses a client certificate its CA did not sign.
+        let elsewhere = TestDir::new().unwrap();
+        let other = TlsFiles::generate(elsewhere.path()).unwrap();
+        config.tls = Some(EtcdTls {
+            ca_file: files.ca_cert.clone(),
+            cert_file: other.client_cert,
+            key_file: other.client_key,
+        });
+        config.dial_timeout = Duration::from_secs(2);
+        let err = EtcdStore::connect(config).await.unwrap_err();
+        assert!(matches!(err, KvError::Unavailable(_)), "{err:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{TestDir, TestUtilError};
+use crate::{TestDir, TestUtilError, TlsFiles};
 
 /// Environment variable naming the etcd binary [`EtcdProcess::start`] runs (default: `etcd` on
 /// `PATH`).
@@ -33,6 +33,8 @@ pub struct EtcdProcess {
     client_port: u16,
     peer_port: u16,
     dir: TestDir,
+    /// Set when clients must use TLS (with a client certificate).
+    tls: Option<TlsFiles>,
 }
 
 impl EtcdProcess {
@@ -48,10 +50,25 @@ impl EtcdProcess {
 
     /// Starts the given etcd binary with extra command-line flags appended to ours.
     pub fn start_with_args(binary: &Path, extra_args: &[&str]) -> Result<Self, TestUtilError> {
+        Self::start_retrying(binary, extra_args, false)
+    }
+
+    /// Starts the default etcd serving clients over TLS only, with client certificates required
+    /// (`--client-cert-auth`): a fresh CA, serving and client certificate are generated in its
+    /// directory ([`EtcdProcess::tls`]).
+    pub fn start_tls() -> Result<Self, TestUtilError> {
+        Self::start_retrying(&Self::default_binary(), &[], true)
+    }
+
+    fn start_retrying(
+        binary: &Path,
+        extra_args: &[&str],
+        tls: bool,
+    ) -> Result<Self, TestUtilError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match Self::try_start(binary, extra_args) {
+            match Self::try_start(binary, extra_args, tls) {
                 Err(TestUtilError::Exited { log_tail, .. })
                     if attempt < PORT_RETRIES && log_tail.contains("address already in use") =>
                 {
@@ -80,9 +97,15 @@ impl EtcdProcess {
             .unwrap_or_default()
     }
 
-    /// The client URL, `http://127.0.0.1:<port>`.
+    /// The client URL, `http://127.0.0.1:<port>` (`https://` when started with TLS).
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.client_port)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.client_port)
+    }
+
+    /// The certificates of a process started with [`EtcdProcess::start_tls`].
+    pub fn tls(&self) -> Option<&TlsFiles> {
+        self.tls.as_ref()
     }
 
     /// The client port.
@@ -153,8 +176,14 @@ impl EtcdProcess {
         }
     }
 
-    fn try_start(binary: &Path, extra_args: &[&str]) -> Result<Self, TestUtilError> {
+    fn try_start(binary: &Path, extra_args: &[&str], tls: bool) -> Result<Self, TestUtilError> {
         let dir = TestDir::new()?;
+        let tls = if tls {
+            Some(TlsFiles::generate(dir.path())?)
+        } else {
+            None
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let (client_port, peer_port) = free_ports()?;
         let log_path = dir.join("etcd.log");
         let log = File::create(&log_path)
@@ -162,10 +191,21 @@ impl EtcdProcess {
         let log_err = log
             .try_clone()
             .map_err(|e| TestUtilError::io("duplicating the log file handle", e))?;
-        let client_url = format!("http://127.0.0.1:{client_port}");
+        let client_url = format!("{scheme}://127.0.0.1:{client_port}");
         let peer_url = format!("http://127.0.0.1:{peer_port}");
         let data_dir = dir.join("data");
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        if let Some(tls) = &tls {
+            command
+                .arg("--cert-file")
+                .arg(&tls.server_cert)
+                .arg("--key-file")
+                .arg(&tls.server_key)
+                .arg("--client-cert-auth")
+                .arg("--trusted-ca-file")
+                .arg(&tls.ca_cert);
+        }
+        let child = command
             .arg("--name")
             .arg("default")
             .arg("--data-dir")
@@ -192,6 +232,7 @@ impl EtcdProcess {
             client_port,
             peer_port,
             dir,
+            tls,
         };
         process.wait_ready()?;
         Ok(process)
@@ -222,7 +263,17 @@ impl EtcdProcess {
             // Healthy on our port is not enough: another test's etcd could have taken the port
             // in the moment between picking it and ours binding it. Our own log must also say
             // that our process serves clients (all etcd versions log this line).
-            if health_ok(self.client_port)
+            let answers = if self.tls.is_some() {
+                // Plain HTTP cannot ask a TLS listener; a connection has to do.
+                TcpStream::connect_timeout(
+                    &SocketAddr::from((Ipv4Addr::LOCALHOST, self.client_port)),
+                    Duration::from_millis(200),
+                )
+                .is_ok()
+            } else {
+                health_ok(self.client_port)
+            };
+            if answers
                 && self
                     .log_tail(200)
                     .contains("ready to serve client requests")
@@ -332,6 +383,27 @@ mod tests {
         let b = EtcdProcess::start().unwrap();
         assert_ne!(a.client_port(), b.client_port());
         assert!(health_ok(a.client_port()) && health_ok(b.client_port()));
+    }
+
+    #[test]
+    fn tls_mode_serves_https_with_client_certificates() {
+        let etcd = EtcdProcess::start_tls().unwrap();
+        assert!(etcd.endpoint().starts_with("https://127.0.0.1:"));
+        let tls = etcd.tls().unwrap();
+        for file in [
+            &tls.ca_cert,
+            &tls.server_cert,
+            &tls.client_cert,
+            &tls.client_key,
+        ] {
+            assert!(
+                std::fs::read_to_string(file)
+                    .unwrap()
+                    .starts_with("-----BEGIN")
+            );
+        }
+        // Plain HTTP gets no health answer from a TLS listener.
+        assert!(!health_ok(etcd.client_port()));
     }
 
     #[test]

@@ -2,14 +2,17 @@
 //! their own directories, and stopped when dropped (also when a test panics).
 //!
 //! - [`EtcdProcess`]: a single-member etcd on two free loopback ports with its own data directory.
+//! - [`TlsFiles`]: a throwaway CA with serving and client certificates (etcd over TLS).
 //! - [`TestDir`]: a temporary directory removed on drop.
 //!
 //! Everything here is synchronous (plain `std::process` and `std::net`), so it works from a plain
 //! `#[test]` as well as from inside a tokio runtime (starting etcd blocks for about 0.3 s).
 
 mod etcd;
+mod tls;
 
 pub use etcd::{ETCD_BIN_ENV, ETCD_BINS_ENV, EtcdProcess};
+pub use tls::TlsFiles;
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +48,9 @@ pub enum TestUtilError {
         /// The last lines of its log.
         log_tail: String,
     },
+    /// Generating test certificates failed.
+    #[error("generating test certificates: {0}")]
+    Tls(String),
     /// A binary printed something we could not understand.
     #[error("unexpected output from {what}: {output}")]
     UnexpectedOutput {

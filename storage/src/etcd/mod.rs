@@ -27,9 +27,9 @@
 //! A task per watch reads etcd's responses as they arrive (see `watch::pump` for why: h2 closes
 //! a connection that holds too many small unread frames).
 //!
-//! TLS is not supported yet: [`EtcdConfig::tls`] set is refused with
-//! [`EtcdConfigError::TlsNotSupported`] (etcd-client's `tls` feature would pull in rustls and ring,
-//! which the workspace does not carry yet).
+//! TLS: with [`EtcdConfig::tls`] (kube-apiserver's `--etcd-cafile`, `--etcd-certfile`,
+//! `--etcd-keyfile`) the connection verifies etcd's certificate against the CA and presents the
+//! client certificate, as etcd's `--client-cert-auth` requires; endpoints are then `https://`.
 
 mod convert;
 mod watch;
@@ -58,7 +58,7 @@ const COMPACTED_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct EtcdConfig {
     /// Client URLs (`http://host:port`), as kube-apiserver's `--etcd-servers`.
     pub endpoints: Vec<String>,
-    /// Client certificates; not supported yet (see the module docs).
+    /// CA and client certificate for `https://` endpoints.
     pub tls: Option<EtcdTls>,
     /// How long [`EtcdStore::connect`] waits for etcd to answer.
     pub dial_timeout: Duration,
@@ -86,12 +86,43 @@ pub struct EtcdTls {
     pub key_file: PathBuf,
 }
 
+impl EtcdTls {
+    /// The client TLS configuration: etcd's CA as the only root, our certificate as identity.
+    fn client_config(&self) -> Result<etcd_client::TlsOptions, KvError> {
+        let read = |path: &PathBuf| {
+            std::fs::read(path).map_err(|source| {
+                KvError::backend(EtcdConfigError::TlsFile {
+                    path: path.clone(),
+                    source,
+                })
+            })
+        };
+        let ca = read(&self.ca_file)?;
+        let cert = read(&self.cert_file)?;
+        let key = read(&self.key_file)?;
+        Ok(etcd_client::TlsOptions::new()
+            .ca_certificate(etcd_client::Certificate::from_pem(ca))
+            .identity(etcd_client::Identity::from_pem(cert, key)))
+    }
+}
+
 /// Why an [`EtcdConfig`] was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EtcdConfigError {
-    /// TLS to etcd is not implemented yet.
-    #[error("TLS to etcd is not supported yet")]
-    TlsNotSupported,
+    /// A TLS file could not be read.
+    #[error("reading {path}: {source}")]
+    TlsFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// TLS files were given for plain `http://` endpoints, or `https://` endpoints without them.
+    #[error(
+        "etcd endpoints {0:?} and the TLS settings disagree: https needs --etcd-cafile, --etcd-certfile and --etcd-keyfile, http takes none"
+    )]
+    SchemeMismatch(Vec<String>),
     /// No endpoint was given.
     #[error("no etcd endpoint given")]
     NoEndpoints,
@@ -145,15 +176,22 @@ fn progress_is_ordered(version: &str) -> bool {
 impl EtcdStore {
     /// Connects to etcd and checks that it answers (a read, within `dial_timeout`).
     pub async fn connect(config: EtcdConfig) -> Result<EtcdStore, KvError> {
-        if config.tls.is_some() {
-            return Err(KvError::backend(EtcdConfigError::TlsNotSupported));
-        }
         if config.endpoints.is_empty() {
             return Err(KvError::backend(EtcdConfigError::NoEndpoints));
         }
-        let options = etcd_client::ConnectOptions::new()
+        let https = config.endpoints.iter().all(|e| e.starts_with("https://"));
+        let http = config.endpoints.iter().all(|e| !e.starts_with("https://"));
+        if (config.tls.is_some() && !https) || (config.tls.is_none() && !http) {
+            return Err(KvError::backend(EtcdConfigError::SchemeMismatch(
+                config.endpoints.clone(),
+            )));
+        }
+        let mut options = etcd_client::ConnectOptions::new()
             .with_connect_timeout(config.dial_timeout)
             .with_keep_alive(Duration::from_secs(30), Duration::from_secs(10));
+        if let Some(tls) = &config.tls {
+            options = options.with_tls(tls.client_config()?);
+        }
         let client = etcd_client::Client::connect(&config.endpoints, Some(options))
             .await
             .map_err(|e| convert::error(e, ErrorContext::default()))?;
