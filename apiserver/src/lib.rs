@@ -1,0 +1,14 @@
+//! ironkube's API server: the part of the control plane that serves the Kubernetes API over HTTPS
+//! in front of the storage layer (DESIGN §1–§2).
+//!
+//! What exists so far:
+//! - [`registry`] lists every built-in group, version and resource that kube-apiserver v1.37
+//!   serves by default, with what discovery, the request path and storage need to know about each;
+//! - [`pki`] creates and keeps the cluster's CA, issues the serving and admin certificates, and
+//!   writes the admin kubeconfig.
+//!
+//! The HTTP edge, the request pipeline, handlers, admission and discovery documents are not
+//! written yet (issue 3).
+
+pub mod pki;
+pub mod registry;
