@@ -18,6 +18,7 @@ pub mod continue_token;
 pub mod field;
 pub mod gocompat;
 pub mod meta;
+pub mod request_info;
 pub mod selector;
 pub mod status;
 
@@ -29,6 +30,7 @@ pub use field::{BadValue, FieldError, FieldErrorType, FieldPath};
 pub use meta::{
     InvalidResourceVersion, MetaError, OwnerReference, WatchEventType, parse_resource_version,
 };
+pub use request_info::{RequestInfo, RequestInfoError, RequestInfoFactory};
 pub use selector::{
     FieldOperator, FieldRequirement, FieldSelector, LabelSelector, MetaLabelSelector,
     MetaLabelSelectorRequirement, Operator, Requirement, SelectorError,
