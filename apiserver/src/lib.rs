@@ -4,11 +4,14 @@
 //! What exists so far:
 //! - [`registry`] lists every built-in group, version and resource that kube-apiserver v1.37
 //!   serves by default, with what discovery, the request path and storage need to know about each;
+//! - [`discovery`] builds the discovery documents (`/api`, `/apis`, group, group-version and
+//!   aggregated `apidiscovery.k8s.io/v2`) from the registry;
 //! - [`pki`] creates and keeps the cluster's CA, issues the serving and admin certificates, and
 //!   writes the admin kubeconfig.
 //!
-//! The HTTP edge, the request pipeline, handlers, admission and discovery documents are not
+//! The HTTP edge, the request pipeline, handlers and admission are not
 //! written yet (issue 3).
 
+pub mod discovery;
 pub mod pki;
 pub mod registry;

@@ -244,6 +244,13 @@ const STORAGE_VERSION_OVERRIDES: &[(&str, &str, &str)] = &[
         "v1beta1",
     ),
     ("resource.k8s.io", "devicetaintrules", "v1beta2"),
+    // The apiextensions server encodes CRDs at v1beta1, the more compact serialization
+    // (kubernetes/kubernetes#82292).
+    (
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+        "v1beta1",
+    ),
 ];
 
 /// Resources that have no storage of their own: reviews are answered and forgotten, bindings
@@ -802,6 +809,10 @@ mod tests {
             "v1beta2"
         );
         assert_eq!(version("apps", "v1", "deployments"), "v1");
+        assert_eq!(
+            version("apiextensions.k8s.io", "v1", "customresourcedefinitions"),
+            "v1beta1"
+        );
         let events = reg.get("events.k8s.io", "v1", "events").unwrap();
         assert_eq!(events.storage.as_ref().unwrap().group, "");
         assert!(
