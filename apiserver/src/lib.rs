@@ -7,11 +7,13 @@
 //! - [`discovery`] builds the discovery documents (`/api`, `/apis`, group, group-version and
 //!   aggregated `apidiscovery.k8s.io/v2`) from the registry;
 //! - [`pki`] creates and keeps the cluster's CA, issues the serving and admin certificates, and
-//!   writes the admin kubeconfig.
+//!   writes the admin kubeconfig;
+//! - [`server`] is the HTTPS edge: TLS with client-certificate authentication, the filter
+//!   chain, health, `/version` and the discovery routes.
 //!
-//! The HTTP edge, the request pipeline, handlers and admission are not
-//! written yet (issue 3).
+//! Resource handlers and admission are not written yet (issue 3).
 
 pub mod discovery;
 pub mod pki;
 pub mod registry;
+pub mod server;

@@ -1,0 +1,232 @@
+//! The API server's HTTPS edge (DESIGN §2): the TLS listener, the identity each connection's
+//! client certificate proves, the filter chain every request runs through, and the routes that
+//! exist so far — health (`/healthz`, `/livez`, `/readyz`), `/version` and discovery.
+//!
+//! The request pipeline is a tower stack assembled in [`handler_chain`], in request order:
+//! [`request_info`] (what the path asks for), [`authn`] (who asks: client certificates only;
+//! anonymous requests are refused except on public paths), [`authz`] (only `system:masters`
+//! until RBAC exists), then the [`routes`]. Every failure is an [`ApiError`], turned into a
+//! `metav1.Status` response in one place ([`error`]).
+//!
+//! Resource requests (`/api/v1/namespaces/default/pods/web`) have no handler yet: they are
+//! answered with upstream's generic 404 `NotFound` Status.
+
+mod authn;
+mod authz;
+mod error;
+mod health;
+mod identity;
+mod request_info;
+mod routes;
+mod tls;
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use ironkube_storage::KvStore;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use crate::registry::Registry;
+
+pub use error::ApiError;
+pub use identity::UserInfo;
+pub use routes::{AGGREGATED_MEDIA_TYPE, GIT_VERSION};
+pub use tls::TlsError;
+
+/// How long a client may take to finish the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long shutdown waits for in-flight requests (upstream's `--shutdown-delay-duration` is 0
+/// and its request timeout 60 s).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
+
+/// What the HTTPS edge needs to start.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Where to listen (`127.0.0.1:6443`; port 0 picks a free port).
+    pub bind: SocketAddr,
+    /// The address clients are told to reach the server at (`/api`'s
+    /// `serverAddressByClientCIDRs`); the bind address when `None` (or `127.0.0.1` when the
+    /// bind address is unspecified).
+    pub advertise_address: Option<IpAddr>,
+    /// The serving certificate chain (PEM).
+    pub serving_cert: PathBuf,
+    /// Its private key (PEM).
+    pub serving_key: PathBuf,
+    /// CA bundle that client certificates must chain to (PEM); `None`: no client certificates
+    /// are asked for, so every request is anonymous.
+    pub client_ca: Option<PathBuf>,
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The TLS configuration could not be built.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The listening socket could not be opened.
+    #[error("listening on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What every request handler shares.
+pub(crate) struct AppState {
+    /// The built-in resources.
+    pub(crate) registry: Registry,
+    /// `host:port` clients are told to use (`/api`).
+    pub(crate) server_address: String,
+    /// The store, checked by the `etcd` health check.
+    pub(crate) store: Arc<dyn KvStore>,
+    /// Set once shutdown began: `/readyz` then fails its `shutdown` check.
+    pub(crate) shutting_down: AtomicBool,
+}
+
+/// A bound, not yet serving, API server.
+pub struct ApiServer {
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    state: Arc<AppState>,
+}
+
+impl std::fmt::Debug for ApiServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiServer")
+            .field("local_addr", &self.listener.local_addr().ok())
+            .field("server_address", &self.state.server_address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiServer {
+    /// Loads the certificates and opens the listening socket.
+    pub async fn bind(config: ServerConfig, store: Arc<dyn KvStore>) -> Result<Self, ServerError> {
+        let tls = tls::server_config(
+            &config.serving_cert,
+            &config.serving_key,
+            config.client_ca.as_deref(),
+        )?;
+        let listener =
+            TcpListener::bind(config.bind)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: config.bind,
+                    source,
+                })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind {
+                addr: config.bind,
+                source,
+            })?
+            .port();
+        let host = match config.advertise_address {
+            Some(ip) => ip,
+            None if config.bind.ip().is_unspecified() => IpAddr::from([127, 0, 0, 1]),
+            None => config.bind.ip(),
+        };
+        Ok(Self {
+            listener,
+            acceptor: TlsAcceptor::from(Arc::new(tls)),
+            state: Arc::new(AppState {
+                registry: Registry::builtin(),
+                server_address: SocketAddr::new(host, port).to_string(),
+                store,
+                shutting_down: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// The address the server listens on (with the port picked when 0 was asked for).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes; then stops accepting connections, fails `/readyz`,
+    /// and waits (up to 60 s) for in-flight requests to finish before returning.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) {
+        let router = handler_chain(self.state.clone());
+        let graceful = GracefulShutdown::new();
+        let builder = auto::Builder::new(TokioExecutor::new());
+        tokio::pin!(shutdown);
+        loop {
+            let (tcp, peer) = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        // Out of file descriptors and the like: wait instead of spinning.
+                        tracing::warn!(error = %err, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let acceptor = self.acceptor.clone();
+            let router = router.clone();
+            let builder = builder.clone();
+            let watcher = graceful.watcher();
+            tokio::spawn(async move {
+                let stream =
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(err)) => {
+                            tracing::debug!(%peer, error = %err, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    };
+                let user = identity::from_connection(stream.get_ref().1);
+                let service =
+                    hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+                        req.extensions_mut().insert(identity::Peer(user.clone()));
+                        router.clone().oneshot(req)
+                    });
+                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                if let Err(err) = watcher.watch(conn).await {
+                    tracing::debug!(%peer, error = %err, "connection ended with an error");
+                }
+            });
+        }
+        drop(self.listener);
+        self.state.shutting_down.store(true, Ordering::SeqCst);
+        tracing::info!("shutting down: waiting for in-flight requests");
+        if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("in-flight requests did not finish within {SHUTDOWN_GRACE:?}");
+        }
+    }
+}
+
+/// The filter chain and routes, in request order: request info, authentication,
+/// authorization, handler.
+fn handler_chain(state: Arc<AppState>) -> Router {
+    routes::router(state)
+        .layer(axum::middleware::from_fn(authz::authorize))
+        .layer(axum::middleware::from_fn(authn::authenticate))
+        .layer(axum::middleware::from_fn(request_info::with_request_info))
+}
+
+#[cfg(test)]
+mod tests;

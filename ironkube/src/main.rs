@@ -1,0 +1,476 @@
+//! The `ironkube` binary (DESIGN §4).
+//!
+//! - `ironkube server` runs the control plane on this machine: it creates or resumes the
+//!   cluster's certificates under `<data-dir>/pki`, writes `<data-dir>/admin.kubeconfig`,
+//!   opens the embedded store at `<data-dir>/db` (or etcd with `--etcd-servers`) and serves the
+//!   Kubernetes API over HTTPS until Ctrl-C or SIGTERM.
+//! - `ironkube apiserver` is the API server alone with kube-apiserver's flags; invoked as
+//!   `kube-apiserver` (a link named so), the binary behaves as `ironkube apiserver`.
+//!
+//! Run with: `cargo run -p ironkube -- server --data-dir /tmp/ik`.
+
+use std::ffi::OsString;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use ironkube_apiserver::pki::{Pki, PkiError, ServingNames};
+use ironkube_apiserver::server::{ApiServer, ServerConfig, ServerError};
+use ironkube_storage::embedded::EmbeddedStore;
+use ironkube_storage::etcd::{EtcdConfig, EtcdStore, EtcdTls};
+use ironkube_storage::{KvError, KvStore};
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ironkube",
+    version,
+    about = "A Kubernetes control plane in one binary"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole control plane on this machine.
+    Server(ServerArgs),
+    /// Run the API server alone, with kube-apiserver's flags.
+    Apiserver(ApiserverArgs),
+}
+
+/// Flags of `ironkube server`.
+#[derive(Debug, Args)]
+struct ServerArgs {
+    /// Where the cluster's certificates, kubeconfig and embedded store live
+    /// (default: /var/lib/ironkube as root, else $HOME/.local/share/ironkube).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The HTTPS port.
+    #[arg(long, default_value_t = 6443)]
+    secure_port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind_address: IpAddr,
+    #[command(flatten)]
+    etcd: EtcdArgs,
+    /// The range Service IPs are taken from; its first address is in the serving certificate.
+    #[arg(long, default_value = "10.96.0.0/12")]
+    service_cluster_ip_range: String,
+}
+
+/// etcd flags, as kube-apiserver's.
+#[derive(Debug, Args)]
+struct EtcdArgs {
+    /// etcd client URLs, comma separated (`--etcd-servers`); the embedded store when absent
+    /// (for `server`).
+    #[arg(long, value_delimiter = ',')]
+    etcd_servers: Vec<String>,
+    /// CA bundle that signed etcd's serving certificate.
+    #[arg(long)]
+    etcd_cafile: Option<PathBuf>,
+    /// Client certificate for etcd.
+    #[arg(long)]
+    etcd_certfile: Option<PathBuf>,
+    /// Client key for etcd.
+    #[arg(long)]
+    etcd_keyfile: Option<PathBuf>,
+}
+
+/// The command line when the binary is invoked as `kube-apiserver`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kube-apiserver",
+    version,
+    about = "The ironkube API server, with kube-apiserver's flags"
+)]
+struct KubeApiserverCli {
+    #[command(flatten)]
+    args: ApiserverArgs,
+}
+
+/// Flags of `ironkube apiserver`, under kube-apiserver's names.
+#[derive(Debug, Args)]
+struct ApiserverArgs {
+    /// etcd client URLs, comma separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    etcd_servers: Vec<String>,
+    /// The prefix of every key in etcd. Parsed and checked (it must start with `/`); no
+    /// resource handler stores objects yet, so nothing reads it so far.
+    #[arg(long, default_value = "/registry", value_parser = parse_etcd_prefix)]
+    etcd_prefix: String,
+    /// CA bundle that signed etcd's serving certificate.
+    #[arg(long)]
+    etcd_cafile: Option<PathBuf>,
+    /// Client certificate for etcd.
+    #[arg(long)]
+    etcd_certfile: Option<PathBuf>,
+    /// Client key for etcd.
+    #[arg(long)]
+    etcd_keyfile: Option<PathBuf>,
+    /// The HTTPS port.
+    #[arg(long, default_value_t = 6443)]
+    secure_port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "0.0.0.0")]
+    bind_address: IpAddr,
+    /// The address clients are told to use (`/api`); the bind address when absent.
+    #[arg(long)]
+    advertise_address: Option<IpAddr>,
+    /// The serving certificate chain (PEM).
+    #[arg(long, required = true)]
+    tls_cert_file: PathBuf,
+    /// The serving key (PEM).
+    #[arg(long, required = true)]
+    tls_private_key_file: PathBuf,
+    /// CA bundle client certificates are verified against; without it every request is
+    /// anonymous.
+    #[arg(long)]
+    client_ca_file: Option<PathBuf>,
+    /// The range Service IPs are taken from. Parsed and checked; nothing allocates Service IPs
+    /// yet.
+    #[arg(long, default_value = "10.96.0.0/12", value_parser = first_service_ip)]
+    service_cluster_ip_range: IpAddr,
+    /// The most non-mutating requests in flight. Parsed; no limit is enforced yet (only
+    /// `system:masters` is authorized so far, and upstream never throttles that group).
+    #[arg(long, default_value_t = 400)]
+    max_requests_inflight: u32,
+}
+
+/// Why the binary failed.
+#[derive(Debug, thiserror::Error)]
+enum MainError {
+    /// The data directory could not be made.
+    #[error("creating {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// No data directory was given and there is no home directory.
+    #[error("--data-dir is required when $HOME is not set")]
+    NoHome,
+    /// A flag value is wrong.
+    #[error("{0}")]
+    Flag(String),
+    /// The certificates could not be made or read.
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    /// The store could not be opened.
+    #[error("opening the store: {0}")]
+    Store(#[from] KvError),
+    /// The HTTPS edge could not start.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// The tokio runtime or a signal handler could not start.
+    #[error("runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+fn main() -> ExitCode {
+    let cli = parse_cli(std::env::args_os().collect());
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let result = tokio::runtime::Runtime::new()
+        .map_err(MainError::Runtime)
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                match cli.command {
+                    Command::Server(args) => server(args).await,
+                    Command::Apiserver(args) => apiserver(args).await,
+                }
+            })
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // Every variant's message already includes its cause.
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses the command line; invoked as `kube-apiserver`, the arguments are `apiserver`'s.
+fn parse_cli(args: Vec<OsString>) -> Cli {
+    let invoked_as = args
+        .first()
+        .and_then(|arg0| Path::new(arg0).file_name())
+        .and_then(|name| name.to_str())
+        .map(str::to_string);
+    if invoked_as.as_deref() == Some("kube-apiserver") {
+        Cli {
+            command: Command::Apiserver(KubeApiserverCli::parse_from(args).args),
+        }
+    } else {
+        Cli::parse_from(args)
+    }
+}
+
+/// `ironkube server`.
+async fn server(args: ServerArgs) -> Result<(), MainError> {
+    let data_dir = match args.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir()?,
+    };
+    create_private_dir(&data_dir)?;
+    let service_ip = first_service_ip(&args.service_cluster_ip_range).map_err(MainError::Flag)?;
+    let mut ips = vec![service_ip];
+    if !args.bind_address.is_unspecified() {
+        ips.push(args.bind_address);
+    }
+    let pki = Pki::ensure(
+        &data_dir.join("pki"),
+        &ServingNames {
+            ips,
+            dns_names: Vec::new(),
+        },
+    )?;
+    let host = if args.bind_address.is_unspecified() {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        args.bind_address
+    };
+    let kubeconfig = data_dir.join("admin.kubeconfig");
+    let server_url = format!("https://{}", SocketAddr::new(host, args.secure_port));
+    pki.write_admin_kubeconfig(&kubeconfig, &server_url)?;
+    let store = if args.etcd.etcd_servers.is_empty() {
+        Store::Embedded(EmbeddedStore::open(&data_dir.join("db")).await?)
+    } else {
+        Store::Etcd(
+            connect_etcd(
+                args.etcd.etcd_servers,
+                args.etcd.etcd_cafile,
+                args.etcd.etcd_certfile,
+                args.etcd.etcd_keyfile,
+            )
+            .await?,
+        )
+    };
+    let config = ServerConfig {
+        bind: SocketAddr::new(args.bind_address, args.secure_port),
+        advertise_address: None,
+        serving_cert: pki.serving_cert.clone(),
+        serving_key: pki.serving_key.clone(),
+        client_ca: Some(pki.ca_cert.clone()),
+    };
+    let result = serve(config, &store, || {
+        println!(
+            "ironkube is serving at {server_url}; to use it: export KUBECONFIG={}",
+            kubeconfig.display()
+        );
+    })
+    .await;
+    store.close().await;
+    result
+}
+
+/// `ironkube apiserver`.
+async fn apiserver(args: ApiserverArgs) -> Result<(), MainError> {
+    tracing::info!(
+        etcd_prefix = %args.etcd_prefix,
+        service_ip = %args.service_cluster_ip_range,
+        max_requests_inflight = args.max_requests_inflight,
+        "starting the API server"
+    );
+    let store = Store::Etcd(
+        connect_etcd(
+            args.etcd_servers,
+            args.etcd_cafile,
+            args.etcd_certfile,
+            args.etcd_keyfile,
+        )
+        .await?,
+    );
+    let config = ServerConfig {
+        bind: SocketAddr::new(args.bind_address, args.secure_port),
+        advertise_address: args.advertise_address,
+        serving_cert: args.tls_cert_file,
+        serving_key: args.tls_private_key_file,
+        client_ca: args.client_ca_file,
+    };
+    let result = serve(config, &store, || {}).await;
+    store.close().await;
+    result
+}
+
+/// Serves until Ctrl-C or SIGTERM; `ready` runs once the socket is bound.
+async fn serve(config: ServerConfig, store: &Store, ready: impl FnOnce()) -> Result<(), MainError> {
+    let server = ApiServer::bind(config, store.kv()).await?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(MainError::Runtime)?;
+    if let Ok(addr) = server.local_addr() {
+        tracing::info!(%addr, "serving HTTPS");
+    }
+    ready();
+    server
+        .serve(async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => tracing::info!("interrupted"),
+                _ = terminate.recv() => tracing::info!("terminated"),
+            }
+        })
+        .await;
+    Ok(())
+}
+
+/// The store the API server runs on.
+enum Store {
+    /// The embedded store in `<data-dir>/db`.
+    Embedded(EmbeddedStore),
+    /// etcd (boxed: the client is large).
+    Etcd(Box<EtcdStore>),
+}
+
+impl Store {
+    /// The store as the API server uses it.
+    fn kv(&self) -> Arc<dyn KvStore> {
+        match self {
+            Store::Embedded(store) => Arc::new(store.clone()),
+            Store::Etcd(store) => Arc::new(EtcdStore::clone(store)),
+        }
+    }
+
+    /// Closes the embedded store (its file is released, writes are durable); an etcd
+    /// connection closes when dropped.
+    async fn close(&self) {
+        if let Store::Embedded(store) = self {
+            store.close().await;
+        }
+    }
+}
+
+/// Connects to etcd, with TLS when the three files are given.
+async fn connect_etcd(
+    endpoints: Vec<String>,
+    ca: Option<PathBuf>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+) -> Result<Box<EtcdStore>, MainError> {
+    let mut config = EtcdConfig::new(endpoints);
+    config.tls = match (ca, cert, key) {
+        (Some(ca_file), Some(cert_file), Some(key_file)) => Some(EtcdTls {
+            ca_file,
+            cert_file,
+            key_file,
+        }),
+        (None, None, None) => None,
+        _ => {
+            return Err(MainError::Flag(
+                "--etcd-cafile, --etcd-certfile and --etcd-keyfile go together".into(),
+            ));
+        }
+    };
+    Ok(Box::new(EtcdStore::connect(config).await?))
+}
+
+/// `/var/lib/ironkube` as root, else `$HOME/.local/share/ironkube`.
+fn default_data_dir() -> Result<PathBuf, MainError> {
+    // Root's home is /root; the effective uid is not readable without libc, so ask the
+    // kernel through /proc.
+    let is_root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Uid:"))
+                .and_then(|uids| uids.split_whitespace().nth(1).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false);
+    if is_root {
+        return Ok(PathBuf::from("/var/lib/ironkube"));
+    }
+    let home = std::env::var_os("HOME").ok_or(MainError::NoHome)?;
+    Ok(PathBuf::from(home).join(".local/share/ironkube"))
+}
+
+/// Creates `dir` (and its parents) with mode 0700 when missing.
+fn create_private_dir(dir: &Path) -> Result<(), MainError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| MainError::DataDir {
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+/// Checks `--etcd-prefix`.
+fn parse_etcd_prefix(prefix: &str) -> Result<String, String> {
+    if prefix.starts_with('/') {
+        Ok(prefix.to_string())
+    } else {
+        Err(format!("{prefix:?} must start with /"))
+    }
+}
+
+/// The first usable address of the first range of `--service-cluster-ip-range` (the
+/// `kubernetes` Service's IP): `10.96.0.0/12` gives `10.96.0.1`.
+fn first_service_ip(ranges: &str) -> Result<IpAddr, String> {
+    let range = ranges.split(',').next().unwrap_or("").trim();
+    let invalid = || format!("--service-cluster-ip-range {ranges:?} is not a CIDR");
+    let (addr, bits) = range.split_once('/').ok_or_else(invalid)?;
+    let addr: IpAddr = addr.parse().map_err(|_| invalid())?;
+    let bits: u32 = bits.parse().map_err(|_| invalid())?;
+    match addr {
+        IpAddr::V4(v4) if bits <= 30 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            Ok(IpAddr::V4(Ipv4Addr::from((u32::from(v4) & mask) + 1)))
+        }
+        IpAddr::V6(v6) if bits <= 126 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            Ok(IpAddr::V6(Ipv6Addr::from((u128::from(v6) & mask) + 1)))
+        }
+        _ => Err(invalid()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_service_ip_is_the_network_plus_one() {
+        assert_eq!(
+            first_service_ip("10.96.0.0/12").unwrap(),
+            IpAddr::from([10, 96, 0, 1])
+        );
+        assert_eq!(
+            first_service_ip("10.100.7.9/16,fd00::/108").unwrap(),
+            IpAddr::from([10, 100, 0, 1])
+        );
+        assert_eq!(
+            first_service_ip("fd00::/108").unwrap(),
+            "fd00::1".parse::<IpAddr>().unwrap()
+        );
+        assert!(first_service_ip("10.96.0.0").is_err());
+        assert!(first_service_ip("10.96.0.0/32").is_err());
+    }
+
+    #[test]
+    fn invoked_as_kube_apiserver_parses_apiserver_flags() {
+        let args = [
+            "/usr/local/bin/kube-apiserver",
+            "--etcd-servers=http://127.0.0.1:2379",
+            "--tls-cert-file=/c",
+            "--tls-private-key-file=/k",
+        ];
+        let cli = parse_cli(args.iter().map(OsString::from).collect());
+        let Command::Apiserver(args) = cli.command else {
+            panic!("not apiserver: {cli:?}");
+        };
+        assert_eq!(args.etcd_servers, ["http://127.0.0.1:2379"]);
+        assert_eq!(args.secure_port, 6443);
+    }
+}
