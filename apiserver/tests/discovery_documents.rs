@@ -6,7 +6,7 @@
 //! `ConvertGroupVersionIntoToDiscovery` does and compares ours with that.
 //!
 //! The module is found through `IRONKUBE_K8S_MODULE`, else in `$(go env GOMODCACHE)`, else it is
-//! downloaded with `go mod download` (as `tests/upstream_discovery.rs` does). Without it the test
+//! downloaded with `go mod download` (`tests/common`, shared with `upstream_discovery.rs`). Without it the test
 //! fails: it never skips.
 //!
 //! Upstream's documents come from a server with every API enabled and every subresource
@@ -16,106 +16,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
+use std::collections::BTreeSet;
+
+use common::{LEFT_OUT_SUBRESOURCES, NOT_SERVED_BY_DEFAULT, module_dir, read_json};
 use ironkube_apiserver::discovery;
 use ironkube_apiserver::registry::Registry;
 use serde_json::{Map, Value, json};
 
-const MODULE: &str = "k8s.io/kubernetes@v1.37.2";
-
 /// The server address upstream's `api.json` was recorded with.
 const UPSTREAM_SERVER_ADDRESS: &str = "10.10.10.10:8050";
 
-/// Group versions upstream's documents list that a default kube-apiserver v1.37 does not serve
-/// (`DefaultAPIResourceConfigSource` disables every alpha and beta group version).
-const NOT_SERVED_BY_DEFAULT: &[(&str, &str)] = &[
-    ("admissionregistration.k8s.io", "v1alpha1"),
-    ("admissionregistration.k8s.io", "v1beta1"),
-    ("certificates.k8s.io", "v1beta1"),
-    ("coordination.k8s.io", "v1alpha2"),
-    ("coordination.k8s.io", "v1beta1"),
-    ("internal.apiserver.k8s.io", "v1alpha1"),
-    ("lifecycle.k8s.io", "v1alpha1"),
-    ("resource.k8s.io", "v1alpha3"),
-    ("resource.k8s.io", "v1beta1"),
-    ("resource.k8s.io", "v1beta2"),
-    ("scheduling.k8s.io", "v1alpha3"),
-    ("scheduling.k8s.io", "v1beta1"),
-    ("storagemigration.k8s.io", "v1beta1"),
-];
-
-/// Subresources the registry leaves for later issues (the same list as
-/// `tests/upstream_discovery.rs`: the registry has only `status` and `scale`).
-const LEFT_OUT_SUBRESOURCES: &[&str] = &[
-    "approval",
-    "attach",
-    "binding",
-    "ephemeralcontainers",
-    "eviction",
-    "exec",
-    "finalize",
-    "log",
-    "portforward",
-    "proxy",
-    "resize",
-    "token",
-];
-
-fn module_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("IRONKUBE_K8S_MODULE") {
-        let dir = PathBuf::from(dir);
-        assert!(
-            dir.join("api/discovery").is_dir(),
-            "IRONKUBE_K8S_MODULE={} has no api/discovery",
-            dir.display()
-        );
-        return dir;
-    }
-    let out = Command::new("go")
-        .args(["env", "GOMODCACHE"])
-        .output()
-        .expect("running `go env GOMODCACHE` (the comparison needs Go, or IRONKUBE_K8S_MODULE)");
-    assert!(out.status.success(), "go env GOMODCACHE failed: {out:?}");
-    let cache = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
-    let dir = cache.join(MODULE);
-    if dir.join("api/discovery").is_dir() {
-        return dir;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new("go")
-        .args(["mod", "download", "-json", MODULE])
-        .current_dir(tmp.path())
-        .output()
-        .expect("running `go mod download`");
-    assert!(
-        out.status.success(),
-        "go mod download -json {MODULE} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let dir = PathBuf::from(
-        info["Dir"]
-            .as_str()
-            .expect("go mod download printed no Dir"),
-    );
-    assert!(
-        dir.join("api/discovery").is_dir(),
-        "{} has no api/discovery",
-        dir.display()
-    );
-    dir
-}
-
 /// Upstream's document `name` (such as `apis__apps__v1.json`).
 fn upstream(name: &str) -> Value {
-    let path = module_dir().join("api/discovery").join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+    read_json(&module_dir().join("api/discovery").join(name))
 }
 
 /// The file upstream keeps a group's (`/apis/<group>`) or a group version's document in.
