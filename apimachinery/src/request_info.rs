@@ -408,7 +408,7 @@ fn unescape_path(path: &str) -> Result<Vec<u8>, RequestInfoError> {
 /// Go's `url.ParseQuery`, keeping the pairs in order and ignoring the error as `URL.Query`
 /// does: a pair containing `;` or a bad escape is dropped, and past 10,000 parameters nothing
 /// is parsed at all.
-fn parse_query(query: &str) -> Vec<(String, String)> {
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
     if query.matches('&').count() + 1 > MAX_QUERY_PARAMS {
         return Vec::new();
     }

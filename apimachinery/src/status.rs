@@ -579,6 +579,34 @@ impl Status {
         )
     }
 
+    /// 406 `NotAcceptable`: `only the following media types are accepted: <types>` (upstream's
+    /// `negotiation.NewNotAcceptableError`; no details).
+    pub fn not_acceptable(accepted: &[&str]) -> Self {
+        Self::failure(
+            406,
+            StatusReason::NotAcceptable,
+            format!(
+                "only the following media types are accepted: {}",
+                accepted.join(", ")
+            ),
+            None,
+        )
+    }
+
+    /// 415 `UnsupportedMediaType`: `the body of the request was in an unknown format - accepted
+    /// media types include: <types>` (upstream's `negotiation.NewUnsupportedMediaTypeError`).
+    pub fn unsupported_media_type(accepted: &[&str]) -> Self {
+        Self::failure(
+            415,
+            StatusReason::UnsupportedMediaType,
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: {}",
+                accepted.join(", ")
+            ),
+            None,
+        )
+    }
+
     /// 500 `InternalError`: `Internal error occurred: <err_msg>`, with the message as its one
     /// cause (upstream's `NewInternalError`).
     pub fn internal_error(err_msg: &str) -> Self {

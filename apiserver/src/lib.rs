@@ -11,9 +11,20 @@
 //! - [`server`] is the HTTPS edge: TLS with client-certificate authentication, the filter
 //!   chain, health, `/version` and the discovery routes.
 //!
-//! Resource handlers and admission are not written yet (issue 3).
+//! - [`rest`] is the generic REST handler every resource request goes to, with its per-kind
+//!   [`strategy`], [`validation`], [`fields`] (field selectors), [`table`] columns and version
+//!   [`conversion`]; [`resources`] holds the storage and watch cache of each resource;
+//! - [`bootstrap`] creates what every cluster has from the start.
 
+pub mod bootstrap;
+pub(crate) mod conversion;
 pub mod discovery;
+pub(crate) mod fields;
 pub mod pki;
 pub mod registry;
+pub(crate) mod resources;
+pub(crate) mod rest;
 pub mod server;
+pub(crate) mod strategy;
+pub(crate) mod table;
+pub(crate) mod validation;

@@ -32,11 +32,12 @@ async fn start(dir: &Path) -> Running {
     let store = EmbeddedStore::open(&dir.join("db")).await.unwrap();
     let server = ApiServer::bind(
         ServerConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            advertise_address: None,
-            serving_cert: pki.serving_cert.clone(),
-            serving_key: pki.serving_key.clone(),
             client_ca: Some(pki.ca_cert.clone()),
+            ..ServerConfig::new(
+                "127.0.0.1:0".parse().unwrap(),
+                pki.serving_cert.clone(),
+                pki.serving_key.clone(),
+            )
         },
         Arc::new(store.clone()),
     )

@@ -99,8 +99,7 @@ struct ApiserverArgs {
     /// etcd client URLs, comma separated.
     #[arg(long, value_delimiter = ',', required = true)]
     etcd_servers: Vec<String>,
-    /// The prefix of every key in etcd. Parsed and checked (it must start with `/`); no
-    /// resource handler stores objects yet, so nothing reads it so far.
+    /// The prefix of every key in etcd (it must start with `/`).
     #[arg(long, default_value = "/registry", value_parser = parse_etcd_prefix)]
     etcd_prefix: String,
     /// CA bundle that signed etcd's serving certificate.
@@ -131,14 +130,16 @@ struct ApiserverArgs {
     /// anonymous.
     #[arg(long)]
     client_ca_file: Option<PathBuf>,
-    /// The range Service IPs are taken from. Parsed and checked; nothing allocates Service IPs
-    /// yet.
+    /// The range Service IPs are taken from; its first address is the `kubernetes` Service's
+    /// (allocation of the others comes with issue 4).
     #[arg(long, default_value = "10.96.0.0/12", value_parser = first_service_ip)]
     service_cluster_ip_range: IpAddr,
-    /// The most non-mutating requests in flight. Parsed; no limit is enforced yet (only
-    /// `system:masters` is authorized so far, and upstream never throttles that group).
+    /// The most non-mutating requests in flight before 429 (0: no limit).
     #[arg(long, default_value_t = 400)]
-    max_requests_inflight: u32,
+    max_requests_inflight: usize,
+    /// The most mutating requests in flight before 429 (0: no limit).
+    #[arg(long, default_value_t = 200)]
+    max_mutating_requests_inflight: usize,
 }
 
 /// Why the binary failed.
@@ -257,11 +258,14 @@ async fn server(args: ServerArgs) -> Result<(), MainError> {
         )
     };
     let config = ServerConfig {
-        bind: SocketAddr::new(args.bind_address, args.secure_port),
-        advertise_address: None,
-        serving_cert: pki.serving_cert.clone(),
-        serving_key: pki.serving_key.clone(),
         client_ca: Some(pki.ca_cert.clone()),
+        service_ip: first_service_ip(&args.service_cluster_ip_range)
+            .map_err(MainError::Flag)?,
+        ..ServerConfig::new(
+            SocketAddr::new(args.bind_address, args.secure_port),
+            pki.serving_cert.clone(),
+            pki.serving_key.clone(),
+        )
     };
     let result = serve(config, &store, || {
         println!(
@@ -292,11 +296,17 @@ async fn apiserver(args: ApiserverArgs) -> Result<(), MainError> {
         .await?,
     );
     let config = ServerConfig {
-        bind: SocketAddr::new(args.bind_address, args.secure_port),
         advertise_address: args.advertise_address,
-        serving_cert: args.tls_cert_file,
-        serving_key: args.tls_private_key_file,
         client_ca: args.client_ca_file,
+        etcd_prefix: args.etcd_prefix,
+        service_ip: args.service_cluster_ip_range,
+        max_requests_inflight: args.max_requests_inflight,
+        max_mutating_requests_inflight: args.max_mutating_requests_inflight,
+        ..ServerConfig::new(
+            SocketAddr::new(args.bind_address, args.secure_port),
+            args.tls_cert_file,
+            args.tls_private_key_file,
+        )
     };
     let result = serve(config, &store, || {}).await;
     store.close().await;

@@ -88,7 +88,7 @@ async fn delete(store: &ObjectStore, namespace: &str, name: &str) -> Object {
             name,
             &Preconditions::default(),
             None,
-            async |_| Ok(()),
+            |_| Ok(()),
         )
         .await
         .unwrap()
@@ -404,7 +404,7 @@ async fn update_from_stale_cache_retries(kv: Arc<dyn KvStore>) {
         resource_version: Some(updated.resource_version().to_string()),
     };
     let deleted = store
-        .delete::<StorageError, _>(Some("default"), "a", &fresh, Some(&stale), async |_| Ok(()))
+        .delete::<StorageError, _>(Some("default"), "a", &fresh, Some(&stale), |_| Ok(()))
         .await
         .unwrap();
     assert_eq!(data(&deleted), "2");
@@ -421,7 +421,7 @@ async fn delete_semantics(kv: Arc<dyn KvStore>) {
         resource_version: None,
     };
     let err = store
-        .delete::<StorageError, _>(Some("default"), "a", &wrong_uid, None, async |_| Ok(()))
+        .delete::<StorageError, _>(Some("default"), "a", &wrong_uid, None, |_| Ok(()))
         .await
         .unwrap_err();
     assert!(matches!(err, StorageError::PreconditionFailed { .. }));
@@ -431,7 +431,7 @@ async fn delete_semantics(kv: Arc<dyn KvStore>) {
             "a",
             &Preconditions::default(),
             None,
-            async |_| Err(AppError::Refused),
+            |_| Err(AppError::Refused),
         )
         .await
         .unwrap_err();
@@ -453,7 +453,7 @@ async fn delete_semantics(kv: Arc<dyn KvStore>) {
             "a",
             &Preconditions::default(),
             None,
-            async |_| Ok(()),
+            |_| Ok(()),
         )
         .await
         .unwrap_err();

@@ -16,6 +16,7 @@ mod authz;
 mod error;
 mod health;
 mod identity;
+mod inflight;
 mod request_info;
 mod routes;
 mod tls;
@@ -38,7 +39,9 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::registry::Registry;
+use crate::resources::{ResourceStorage, Resources};
 
+pub(crate) use error::status_response;
 pub use error::ApiError;
 pub use identity::UserInfo;
 pub use routes::{AGGREGATED_MEDIA_TYPE, GIT_VERSION};
@@ -67,6 +70,33 @@ pub struct ServerConfig {
     /// CA bundle that client certificates must chain to (PEM); `None`: no client certificates
     /// are asked for, so every request is anonymous.
     pub client_ca: Option<PathBuf>,
+    /// Where objects live in the store (`--etcd-prefix`, `/registry`).
+    pub etcd_prefix: String,
+    /// The ClusterIP of the `default/kubernetes` Service (the first address of
+    /// `--service-cluster-ip-range`).
+    pub service_ip: IpAddr,
+    /// Read-only requests served at once before 429 (`--max-requests-inflight`; 0: no limit).
+    pub max_requests_inflight: usize,
+    /// Mutating requests served at once before 429 (`--max-mutating-requests-inflight`).
+    pub max_mutating_requests_inflight: usize,
+}
+
+impl ServerConfig {
+    /// A configuration with upstream's defaults for everything but where to listen and the
+    /// serving certificate.
+    pub fn new(bind: SocketAddr, serving_cert: PathBuf, serving_key: PathBuf) -> Self {
+        Self {
+            bind,
+            advertise_address: None,
+            serving_cert,
+            serving_key,
+            client_ca: None,
+            etcd_prefix: ironkube_storage::object::DEFAULT_ETCD_PREFIX.to_string(),
+            service_ip: IpAddr::from([10, 96, 0, 1]),
+            max_requests_inflight: 400,
+            max_mutating_requests_inflight: 200,
+        }
+    }
 }
 
 /// Why the server could not start or stopped.
@@ -96,6 +126,39 @@ pub(crate) struct AppState {
     pub(crate) store: Arc<dyn KvStore>,
     /// Set once shutdown began: `/readyz` then fails its `shutdown` check.
     pub(crate) shutting_down: AtomicBool,
+    /// The storage of every stored resource.
+    pub(crate) resources: Resources,
+    /// Turns true when shutdown begins: watches end.
+    pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
+    /// The max-in-flight filter's slots.
+    pub(crate) inflight: inflight::Limits,
+}
+
+impl AppState {
+    /// The state of a server over `store`.
+    pub(crate) fn new(
+        registry: Registry,
+        server_address: String,
+        store: Arc<dyn KvStore>,
+        inflight: inflight::Limits,
+    ) -> Self {
+        let resources = Resources::start(store.clone(), &registry, Default::default());
+        Self {
+            registry,
+            server_address,
+            store,
+            shutting_down: AtomicBool::new(false),
+            resources,
+            shutdown: tokio::sync::watch::channel(false).0,
+            inflight,
+        }
+    }
+
+    /// The namespaces' storage.
+    pub(crate) fn namespaces(&self) -> Option<&Arc<ResourceStorage>> {
+        let info = self.registry.get("", "v1", "namespaces")?;
+        self.resources.get(info)
+    }
 }
 
 /// A bound, not yet serving, API server.
@@ -141,15 +204,20 @@ impl ApiServer {
             None if config.bind.ip().is_unspecified() => IpAddr::from([127, 0, 0, 1]),
             None => config.bind.ip(),
         };
+        let state = Arc::new(AppState::new(
+            Registry::builtin_with_etcd_prefix(&config.etcd_prefix),
+            SocketAddr::new(host, port).to_string(),
+            store,
+            inflight::Limits::new(
+                config.max_requests_inflight,
+                config.max_mutating_requests_inflight,
+            ),
+        ));
+        crate::bootstrap::ensure(&state, host, port, config.service_ip).await;
         Ok(Self {
             listener,
             acceptor: TlsAcceptor::from(Arc::new(tls)),
-            state: Arc::new(AppState {
-                registry: Registry::builtin(),
-                server_address: SocketAddr::new(host, port).to_string(),
-                store,
-                shutting_down: AtomicBool::new(false),
-            }),
+            state,
         })
     }
 
@@ -209,6 +277,7 @@ impl ApiServer {
         }
         drop(self.listener);
         self.state.shutting_down.store(true, Ordering::SeqCst);
+        self.state.shutdown.send_replace(true);
         tracing::info!("shutting down: waiting for in-flight requests");
         if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
             .await
@@ -219,11 +288,12 @@ impl ApiServer {
     }
 }
 
-/// The filter chain and routes, in request order: request info, authentication,
-/// authorization, handler.
+/// The filter chain and routes, in request order: request info, authentication, max in
+/// flight, authorization, handler.
 fn handler_chain(state: Arc<AppState>) -> Router {
-    routes::router(state)
+    routes::router(state.clone())
         .layer(axum::middleware::from_fn(authz::authorize))
+        .layer(axum::middleware::from_fn_with_state(state, inflight::limit))
         .layer(axum::middleware::from_fn(authn::authenticate))
         .layer(axum::middleware::from_fn(request_info::with_request_info))
 }

@@ -1,10 +1,10 @@
-//! The routes served so far: health, `/version` and discovery; everything else (resource
-//! requests included, which have no handler yet) is upstream's generic 404 Status.
+//! The routes: health, `/version`, discovery, and resource requests, which go to the generic
+//! REST handler ([`crate::rest`]); anything else is upstream's generic 404 Status.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -50,8 +50,8 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/apis", get(apis))
         .route("/apis/{group}", get(api_group))
         .route("/apis/{group}/{version}", get(group_version))
-        .fallback(not_found)
-        .method_not_allowed_fallback(not_found)
+        .fallback(resource_or_not_found)
+        .method_not_allowed_fallback(resource_or_not_found)
         .with_state(state)
 }
 
@@ -208,8 +208,19 @@ async fn group_version(
     ))
 }
 
-/// Everything without a route, resource requests included (no resource handler exists yet):
-/// upstream's generic 404 Status.
-async fn not_found(RawQuery(_): RawQuery) -> Response {
-    ApiError::NotFound.into_response()
+/// Everything without a route: resource requests go to the generic REST handler; anything
+/// else is upstream's generic 404 Status.
+async fn resource_or_not_found(
+    State(state): State<Arc<AppState>>,
+    req: axum::extract::Request,
+) -> Response {
+    let is_resource = req
+        .extensions()
+        .get::<ironkube_apimachinery::RequestInfo>()
+        .is_some_and(|info| info.is_resource_request);
+    if is_resource {
+        crate::rest::handle(state, req).await
+    } else {
+        ApiError::NotFound.into_response()
+    }
 }

@@ -1,7 +1,6 @@
 //! The filter chain and routes called as a tower service, without sockets or TLS.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -14,12 +13,12 @@ use crate::registry::Registry;
 
 async fn chain(dir: &std::path::Path) -> (axum::Router, EmbeddedStore) {
     let store = EmbeddedStore::open(&dir.join("db")).await.unwrap();
-    let state = Arc::new(AppState {
-        registry: Registry::builtin(),
-        server_address: "127.0.0.1:6443".into(),
-        store: Arc::new(store.clone()),
-        shutting_down: AtomicBool::new(false),
-    });
+    let state = Arc::new(AppState::new(
+        Registry::builtin(),
+        "127.0.0.1:6443".into(),
+        Arc::new(store.clone()),
+        super::inflight::Limits::new(0, 0),
+    ));
     (handler_chain(state), store)
 }
 

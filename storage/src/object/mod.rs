@@ -42,6 +42,7 @@ pub struct Object(Arc<ObjectInner>);
 struct ObjectInner {
     value: Value,
     json: OnceLock<Bytes>,
+    item_json: OnceLock<Bytes>,
 }
 
 impl Object {
@@ -50,6 +51,7 @@ impl Object {
         Self(Arc::new(ObjectInner {
             value,
             json: OnceLock::new(),
+            item_json: OnceLock::new(),
         }))
     }
 
@@ -71,6 +73,23 @@ impl Object {
         self.0
             .json
             .get_or_init(|| Bytes::from(serde_json::to_vec(&self.0.value).unwrap_or_default()))
+            .clone()
+    }
+
+    /// The object as JSON bytes without `kind` and `apiVersion`, encoded once: how items of a
+    /// built-in list are written (upstream's typed lists carry the type only on the list).
+    pub fn item_json(&self) -> Bytes {
+        self.0
+            .item_json
+            .get_or_init(|| {
+                let bytes = match &self.0.value {
+                    Value::Object(map) => {
+                        serde_json::to_vec(&WithoutTypeMeta(map)).unwrap_or_default()
+                    }
+                    other => serde_json::to_vec(other).unwrap_or_default(),
+                };
+                Bytes::from(bytes)
+            })
             .clone()
     }
 
@@ -107,6 +126,19 @@ impl PartialEq for Object {
 impl From<Value> for Object {
     fn from(value: Value) -> Self {
         Object::new(value)
+    }
+}
+
+/// A JSON object serialized without its `kind` and `apiVersion`.
+struct WithoutTypeMeta<'a>(&'a serde_json::Map<String, Value>);
+
+impl serde::Serialize for WithoutTypeMeta<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(
+            self.0
+                .iter()
+                .filter(|(k, _)| k.as_str() != "kind" && k.as_str() != "apiVersion"),
+        )
     }
 }
 
@@ -633,7 +665,7 @@ impl ObjectStore {
     /// read; on a conflict it starts again from the state the failed transaction returned. An
     /// update that changes nothing is not written (the object keeps its resourceVersion).
     /// `update` receives `None` when the object does not exist and `ignore_not_found` is set.
-    pub async fn guaranteed_update<E, F>(
+    pub async fn guaranteed_update<E, F, Fut>(
         &self,
         namespace: Option<&str>,
         name: &str,
@@ -644,7 +676,10 @@ impl ObjectStore {
     ) -> Result<Object, E>
     where
         E: From<StorageError>,
-        F: AsyncFnMut(Option<Value>) -> Result<Value, E>,
+        F: FnMut(Option<Value>) -> Fut,
+        // A plain future type (rather than an async closure bound) keeps callers' futures
+        // `Send` for every lifetime, which async-closure bounds cannot yet promise.
+        Fut: std::future::Future<Output = Result<Value, E>>,
     {
         let key = self.key(namespace, name)?;
         let (mut current, mut is_current) = match cached {
@@ -729,7 +764,7 @@ impl ObjectStore {
     ) -> Result<Object, E>
     where
         E: From<StorageError>,
-        F: AsyncFnMut(&Value) -> Result<(), E>,
+        F: FnMut(&Value) -> Result<(), E>,
     {
         let key = self.key(namespace, name)?;
         let (mut current, mut is_current) = match cached {
@@ -746,7 +781,7 @@ impl ObjectStore {
                 return Err(StorageError::NotFound { key }.into());
             };
             let checked = match preconditions.check(&key, object) {
-                Ok(()) => validate(object).await,
+                Ok(()) => validate(object),
                 Err(err) => Err(err.into()),
             };
             if let Err(err) = checked {

@@ -1,0 +1,261 @@
+//! Content negotiation (upstream's `handlers/negotiation`): which representation a response is
+//! sent in, from the `Accept` header, and how a request body is encoded, from `Content-Type`.
+//!
+//! Served: JSON and YAML; `as=Table` (`meta.k8s.io` v1 or v1beta1) for reads; and
+//! `as=PartialObjectMetadata` / `as=PartialObjectMetadataList` for gets, watches and lists.
+//! Protobuf is not served yet: a client that also accepts JSON gets JSON, one that accepts only
+//! protobuf gets 406.
+
+use axum::http::{HeaderMap, header};
+use ironkube_apimachinery::Status;
+
+/// The media types ironkube decodes and encodes.
+pub(crate) const SERVED_MEDIA_TYPES: &[&str] = &["application/json", "application/yaml"];
+
+/// The encodings of a request body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InputFormat {
+    /// `application/json` (also the default without `Content-Type`).
+    Json,
+    /// `application/yaml`.
+    Yaml,
+}
+
+/// The serialization of a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+/// What the client asked to receive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Representation {
+    /// The object (or list) itself.
+    Object,
+    /// A `meta.k8s.io` Table at this version (`v1` or `v1beta1`).
+    Table(&'static str),
+    /// `PartialObjectMetadata` (gets and watch events) or `PartialObjectMetadataList` (lists)
+    /// at this `meta.k8s.io` version.
+    PartialMetadata(&'static str),
+}
+
+/// The negotiated response form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Output {
+    /// How it is serialized.
+    pub(crate) encoding: Encoding,
+    /// What is serialized.
+    pub(crate) representation: Representation,
+}
+
+impl Output {
+    /// Plain JSON.
+    pub(crate) const JSON: Output = Output {
+        encoding: Encoding::Json,
+        representation: Representation::Object,
+    };
+}
+
+/// Which endpoint the response is for: conversions are allowed per endpoint (upstream's
+/// `endpointRestrictions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// A single object (get, watch events).
+    Object,
+    /// A list.
+    List,
+    /// A write (create, update, delete): only the object itself, or a Table/partial metadata
+    /// is not offered.
+    Write,
+}
+
+/// One media range of an `Accept` header.
+struct MediaRange<'a> {
+    media: String,
+    params: Vec<(&'a str, &'a str)>,
+    quality: f32,
+}
+
+impl MediaRange<'_> {
+    fn param(&self, name: &str) -> &str {
+        self.params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+            .unwrap_or("")
+    }
+}
+
+fn parse_accept(value: &str) -> Vec<MediaRange<'_>> {
+    let mut ranges: Vec<MediaRange<'_>> = value
+        .split(',')
+        .filter_map(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next()?.to_ascii_lowercase();
+            if media.is_empty() {
+                return None;
+            }
+            let mut quality = 1.0;
+            let mut params = Vec::new();
+            for param in parts {
+                let Some((key, value)) = param.split_once('=') else {
+                    continue;
+                };
+                let value = value.trim().trim_matches('"');
+                if key.trim().eq_ignore_ascii_case("q") {
+                    quality = value.parse().unwrap_or(1.0);
+                } else {
+                    params.push((key.trim(), value));
+                }
+            }
+            Some(MediaRange {
+                media,
+                params,
+                quality,
+            })
+        })
+        .collect();
+    // Highest quality first; equal qualities keep the client's order (as goautoneg).
+    ranges.sort_by(|a, b| b.quality.total_cmp(&a.quality));
+    ranges
+}
+
+/// Negotiates the response form for `endpoint` from the `Accept` header (upstream's
+/// `NegotiateOutputMediaType`): the first acceptable media range wins; none acceptable is 406.
+pub(crate) fn negotiate_output(headers: &HeaderMap, endpoint: Endpoint) -> Result<Output, Status> {
+    let values: Vec<&str> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let joined = values.join(",");
+    if joined.trim().is_empty() {
+        return Ok(Output::JSON);
+    }
+    for range in parse_accept(&joined) {
+        if range.quality <= 0.0 {
+            continue;
+        }
+        let encoding = match range.media.as_str() {
+            "application/json" | "application/*" | "*/*" => Encoding::Json,
+            "application/yaml" => Encoding::Yaml,
+            _ => continue,
+        };
+        let as_ = range.param("as");
+        if as_.is_empty() {
+            return Ok(Output {
+                encoding,
+                representation: Representation::Object,
+            });
+        }
+        if range.param("g") != "meta.k8s.io" {
+            continue;
+        }
+        let version = match range.param("v") {
+            "v1" => "v1",
+            "v1beta1" => "v1beta1",
+            _ => continue,
+        };
+        let representation = match (as_, endpoint) {
+            ("Table", Endpoint::Object | Endpoint::List) => Representation::Table(version),
+            ("PartialObjectMetadata", Endpoint::Object)
+            | ("PartialObjectMetadataList", Endpoint::List) => {
+                Representation::PartialMetadata(version)
+            }
+            _ => continue,
+        };
+        return Ok(Output {
+            encoding,
+            representation,
+        });
+    }
+    Err(Status::not_acceptable(SERVED_MEDIA_TYPES))
+}
+
+/// The encoding of a request body from its `Content-Type` (upstream's
+/// `NegotiateInputSerializer`): JSON when absent; 415 for anything not served.
+pub(crate) fn negotiate_input(headers: &HeaderMap) -> Result<InputFormat, Status> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(InputFormat::Json);
+    };
+    let media = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match media.as_str() {
+        "" | "application/json" => Ok(InputFormat::Json),
+        "application/yaml" => Ok(InputFormat::Yaml),
+        _ => Err(Status::unsupported_media_type(SERVED_MEDIA_TYPES)),
+    }
+}
+
+/// Decodes a request body into a JSON value (a YAML body as its JSON equivalent).
+pub(crate) fn decode_body(format: InputFormat, body: &[u8]) -> Result<serde_json::Value, String> {
+    match format {
+        InputFormat::Json => serde_json::from_slice(body).map_err(|err| err.to_string()),
+        InputFormat::Yaml => {
+            let value: serde_json::Value = serde_norway::from_slice(body)
+                .map_err(|err| format!("error converting YAML to JSON: {err}"))?;
+            Ok(value)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn kubectl_get_asks_for_a_table() {
+        let headers = accept(
+            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json",
+        );
+        let output = negotiate_output(&headers, Endpoint::List).unwrap();
+        assert_eq!(output.representation, Representation::Table("v1"));
+        let output = negotiate_output(&headers, Endpoint::Write).unwrap();
+        assert_eq!(output, Output::JSON);
+    }
+
+    #[test]
+    fn protobuf_first_falls_back_to_json_and_protobuf_only_is_406() {
+        let headers = accept("application/vnd.kubernetes.protobuf,application/json");
+        assert_eq!(
+            negotiate_output(&headers, Endpoint::Object).unwrap(),
+            Output::JSON
+        );
+        let err =
+            negotiate_output(&accept("application/vnd.kubernetes.protobuf"), Endpoint::Object)
+                .unwrap_err();
+        assert_eq!(err.code, 406);
+        assert_eq!(
+            err.message,
+            "only the following media types are accepted: application/json, application/yaml"
+        );
+    }
+
+    #[test]
+    fn partial_metadata_is_per_endpoint() {
+        let list = accept("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1");
+        assert_eq!(
+            negotiate_output(&list, Endpoint::List)
+                .unwrap()
+                .representation,
+            Representation::PartialMetadata("v1")
+        );
+        assert!(negotiate_output(&list, Endpoint::Object).is_err());
+    }
+}

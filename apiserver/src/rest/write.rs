@@ -1,0 +1,1155 @@
+//! Writes: create, update (PUT), patch, delete and deletecollection, in upstream's order
+//! (`handlers/create.go`, `update.go`, `patch.go`, `delete.go` and the generic registry's
+//! `Store`): decode, system metadata, the strategy's prepare step, validation, admission, then
+//! storage inside the optimistic-concurrency loop.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use ironkube_apimachinery::{FieldError, Status};
+use ironkube_storage::object::{Object, Preconditions, StorageError};
+use serde_json::{Value, json};
+
+use super::admission::{Operation, namespace_lifecycle};
+use super::encode::{self, ListItem};
+use super::negotiation::{Endpoint, decode_body, negotiate_input, negotiate_output};
+use super::options::ListParams;
+use super::read::shape;
+use super::{Ctx, Query, Reply, now_rfc3339, read_body, rfc3339};
+use crate::registry::ResourceInfo;
+use crate::server::AppState;
+use crate::strategy::{self, GcPolicy, Strategy};
+use crate::validation;
+
+/// How many times a create with `generateName` retries a name that is taken (upstream's
+/// `createWithGenerateNameRetry`).
+const GENERATE_NAME_ATTEMPTS: usize = 8;
+
+/// The characters of generated name suffixes (upstream's `utilrand.String`: no vowels, no
+/// confusable digits).
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// The patch content types served so far.
+const PATCH_MEDIA_TYPES: &[&str] = &[
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/apply-patch+yaml",
+    "application/strategic-merge-patch+json",
+];
+
+/// Why a write could not go on, inside the storage retry loops.
+enum WriteError {
+    /// Answer with this Status.
+    Status(Box<Status>),
+    /// The store failed.
+    Storage(StorageError),
+    /// The update removed the last finalizer of an object being deleted: delete it now.
+    DeleteNow(Box<Value>),
+    /// A graceful deletion is already under way.
+    AlreadyDeleting,
+}
+
+impl From<StorageError> for WriteError {
+    fn from(err: StorageError) -> Self {
+        Self::Storage(err)
+    }
+}
+
+impl From<Box<Status>> for WriteError {
+    fn from(status: Box<Status>) -> Self {
+        Self::Status(status)
+    }
+}
+
+impl From<Status> for WriteError {
+    fn from(status: Status) -> Self {
+        Self::Status(Box::new(status))
+    }
+}
+
+impl Ctx {
+    fn write_status(&self, err: WriteError, verb: &str, name: &str) -> Box<Status> {
+        match err {
+            WriteError::Status(status) => status,
+            WriteError::Storage(err) => Box::new(err.status(&self.group_resource(), name, verb)),
+            WriteError::DeleteNow(_) | WriteError::AlreadyDeleting => Box::new(
+                Status::internal_error("unexpected deletion state outside a delete"),
+            ),
+        }
+    }
+
+    /// The Status of field errors on an object of this kind.
+    fn invalid(&self, name: &str, errors: &[FieldError]) -> Box<Status> {
+        Box::new(Status::invalid(self.info.group, self.info.kind, name, errors))
+    }
+}
+
+/// Decodes a request body as an object of the request's kind and version.
+async fn decode_object(ctx: &Ctx, body: Body) -> Result<Value, Box<Status>> {
+    let format = negotiate_input(&ctx.headers)?;
+    let bytes = read_body(body).await?;
+    let mut object = decode_body(format, &bytes).map_err(|err| {
+        Box::new(Status::bad_request(format!(
+            "the object provided is unrecognized (must be of type {}): {err} ({})",
+            ctx.info.kind,
+            summarize(&bytes)
+        )))
+    })?;
+    let Some(map) = object.as_object_mut() else {
+        return Err(Box::new(Status::bad_request(format!(
+            "the object provided is unrecognized (must be of type {}): couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }} ({})",
+            ctx.info.kind,
+            go_json_type(&object),
+            summarize(&bytes)
+        ))));
+    };
+    let served = ctx.api_version();
+    let api_version = map
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let kind = map
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if !kind.is_empty() && kind != ctx.info.kind {
+        let version = api_version.rsplit('/').next().unwrap_or("");
+        return Err(Box::new(Status::bad_request(format!(
+            "{kind} in version {} cannot be handled as a {}: no kind {} is registered for version {}",
+            ironkube_apimachinery::gocompat::quote(version),
+            ctx.info.kind,
+            ironkube_apimachinery::gocompat::quote(&kind),
+            ironkube_apimachinery::gocompat::quote(&api_version),
+        ))));
+    }
+    if !api_version.is_empty() && api_version != served {
+        return Err(Box::new(Status::bad_request(format!(
+            "the API version in the data ({api_version}) does not match the expected API version ({served})"
+        ))));
+    }
+    map.insert("apiVersion".into(), Value::String(served));
+    map.insert("kind".into(), Value::String(ctx.info.kind.to_string()));
+    if !map.get("metadata").is_some_and(Value::is_object) {
+        if map.get("metadata").is_some_and(|m| !m.is_null()) {
+            return Err(Box::new(Status::bad_request(format!(
+                "{} in version {} cannot be handled as a {}: metadata must be an object",
+                ctx.info.kind,
+                ironkube_apimachinery::gocompat::quote(ctx.info.version),
+                ctx.info.kind
+            ))));
+        }
+        map.insert("metadata".into(), json!({}));
+    }
+    Ok(object)
+}
+
+/// Go's name for the JSON type of a value, as `encoding/json` error messages print it.
+fn go_json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Null => "null",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Upstream's `summarizeData`: the first 30 bytes of a body, with `...` when longer.
+fn summarize(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text.chars().take(30).collect();
+    if text.chars().count() > 30 {
+        out.push_str(" ...");
+    }
+    out
+}
+
+fn meta<'a>(object: &'a Value, field: &str) -> Option<&'a Value> {
+    object.get("metadata")?.get(field)
+}
+
+fn meta_str<'a>(object: &'a Value, field: &str) -> &'a str {
+    meta(object, field).and_then(Value::as_str).unwrap_or("")
+}
+
+fn meta_mut(object: &mut Value) -> &mut serde_json::Map<String, Value> {
+    if !object.get("metadata").is_some_and(Value::is_object) {
+        object["metadata"] = json!({});
+    }
+    match object.get_mut("metadata").and_then(Value::as_object_mut) {
+        Some(map) => map,
+        None => unreachable!("metadata was just made an object"),
+    }
+}
+
+/// Upstream's `WipeObjectMetaSystemFields`.
+fn wipe_system_fields(object: &mut Value) {
+    let meta = meta_mut(object);
+    for field in [
+        "creationTimestamp",
+        "uid",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "selfLink",
+    ] {
+        meta.remove(field);
+    }
+}
+
+/// Upstream's `FillObjectMetaSystemFields`: a new uid and the creation time.
+fn fill_system_fields(object: &mut Value) {
+    let meta = meta_mut(object);
+    meta.insert("creationTimestamp".into(), json!(now_rfc3339()));
+    meta.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
+}
+
+/// Upstream's `EnsureObjectNamespaceMatchesRequestNamespace`.
+fn ensure_namespace(ctx: &Ctx, object: &mut Value) -> Result<(), Box<Status>> {
+    let requested = if ctx.info.namespaced {
+        ctx.ns().unwrap_or("")
+    } else {
+        ""
+    };
+    let actual = meta_str(object, "namespace").to_string();
+    if actual == requested {
+        return Ok(());
+    }
+    if actual.is_empty() || requested.is_empty() {
+        let meta = meta_mut(object);
+        if requested.is_empty() {
+            meta.remove("namespace");
+        } else {
+            meta.insert("namespace".into(), json!(requested));
+        }
+        return Ok(());
+    }
+    Err(Box::new(Status::bad_request(
+        "the namespace of the provided object does not match the namespace sent on the request",
+    )))
+}
+
+/// A name from a `generateName` prefix (upstream's `SimpleNameGenerator`: at most 58
+/// characters of prefix and five random characters).
+fn generate_name(prefix: &str) -> String {
+    let prefix: String = prefix.chars().take(58).collect();
+    let suffix: String = (0..5)
+        .map(|_| NAME_ALPHABET[fastrand::usize(..NAME_ALPHABET.len())] as char)
+        .collect();
+    format!("{prefix}{suffix}")
+}
+
+/// Validation of a new object (upstream's `BeforeCreate` validation step).
+fn validate_create(ctx: &Ctx, object: &Value) -> Result<(), Box<Status>> {
+    let rule = validation::name_rule(ctx.info.group, ctx.info.resource);
+    let errors = validation::validate_object_meta(object, ctx.info.namespaced, rule);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ctx.invalid(meta_str(object, "name"), &errors))
+    }
+}
+
+/// Validation of an update (upstream's `BeforeUpdate` validation step).
+fn validate_update(ctx: &Ctx, new: &Value, old: &Value) -> Result<(), Box<Status>> {
+    let rule = validation::name_rule(ctx.info.group, ctx.info.resource);
+    let mut errors = validation::validate_object_meta(new, ctx.info.namespaced, rule);
+    errors.extend(validation::validate_object_meta_update(new, old));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ctx.invalid(meta_str(new, "name"), &errors))
+    }
+}
+
+/// Everything a create does before storage: system fields, name generation, the strategy and
+/// validation. Returns the object at the served version, ready to store.
+fn prepare_create(ctx: &Ctx, mut object: Value) -> Result<Value, Box<Status>> {
+    fill_system_fields(&mut object);
+    if ctx.info.group.is_empty() && ctx.info.resource == "namespaces" {
+        meta_mut(&mut object).remove("namespace");
+    }
+    strategy::prepare_for_create(&ctx.info, &ctx.strategy, &mut object);
+    validate_create(ctx, &object)?;
+    Ok(object)
+}
+
+/// The response to a write: the object at the served version, in the negotiated form.
+fn respond(ctx: &Ctx, code: StatusCode, object: &Object) -> Reply {
+    let output = negotiate_output(&ctx.headers, Endpoint::Write)?;
+    let cached = (!ctx.converts()).then(|| object.json());
+    let value = ctx.to_served(object)?;
+    Ok(encode::object_response(
+        code,
+        output,
+        &shape(ctx),
+        &value,
+        cached,
+    ))
+}
+
+/// `POST` to a collection.
+pub(super) async fn create(ctx: Ctx, body: Body) -> Reply {
+    negotiate_output(&ctx.headers, Endpoint::Write)?;
+    let mut object = decode_object(&ctx, body).await?;
+    wipe_system_fields(&mut object);
+    ensure_namespace(&ctx, &mut object)?;
+    let object = create_prepared(&ctx, object).await?;
+    respond(&ctx, StatusCode::CREATED, &object)
+}
+
+/// Creates a decoded object: names, admission, preparation and storage, retrying generated
+/// names that are taken.
+async fn create_prepared(ctx: &Ctx, object: Value) -> Result<Object, Box<Status>> {
+    let generate = meta_str(&object, "generateName").to_string();
+    let generated = meta_str(&object, "name").is_empty() && !generate.is_empty();
+    let attempts = if generated { GENERATE_NAME_ATTEMPTS } else { 1 };
+    let mut last_error = None;
+    for _ in 0..attempts {
+        let mut candidate = object.clone();
+        if generated {
+            meta_mut(&mut candidate).insert("name".into(), json!(generate_name(&generate)));
+        }
+        let name = meta_str(&candidate, "name").to_string();
+        let prepared = prepare_create(ctx, candidate)?;
+        namespace_lifecycle(ctx, Operation::Create, &name).await?;
+        let stored = ctx.to_stored(prepared)?;
+        match ctx.storage.store().create(ctx.ns(), &name, stored).await {
+            Ok(created) => return Ok(created),
+            Err(StorageError::KeyExists { .. }) => {
+                let mut status = if generated {
+                    Status::already_exists(ctx.info.group, ctx.info.resource, &name)
+                } else {
+                    Status::already_exists(ctx.info.group, ctx.info.resource, &name)
+                };
+                if let Ok(existing) = ctx.storage.store().get(ctx.ns(), &name, None).await {
+                    if meta(existing.value(), "deletionTimestamp").is_some_and(|t| !t.is_null()) {
+                        status.message = format!("object is being deleted: {}", status.message);
+                    }
+                }
+                last_error = Some(Box::new(status));
+            }
+            Err(err) => return Err(Box::new(err.status(&ctx.group_resource(), &name, "create"))),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| Box::new(Status::internal_error("create failed"))))
+}
+
+/// An object created by the server itself (bootstrap): the same path as a POST.
+pub(crate) struct CreateRequest {
+    /// The namespace (for namespaced kinds).
+    pub(crate) namespace: Option<String>,
+    /// The object at `info`'s version.
+    pub(crate) object: Value,
+}
+
+/// Creates an object as a POST would, without HTTP (the server's own objects).
+pub(crate) async fn create_object(
+    state: &Arc<AppState>,
+    info: &ResourceInfo,
+    request: CreateRequest,
+) -> Result<Object, Box<Status>> {
+    let Some(storage) = state.resources.get(info).cloned() else {
+        return Err(Box::new(Status::internal_error("resource is not stored")));
+    };
+    let ctx = Ctx {
+        state: state.clone(),
+        info: info.clone(),
+        storage,
+        strategy: Strategy::of(info),
+        namespace: request.namespace,
+        name: String::new(),
+        subresource: String::new(),
+        query: Query::default(),
+        headers: Default::default(),
+        pretty: false,
+    };
+    let mut object = request.object;
+    object["apiVersion"] = json!(ctx.api_version());
+    object["kind"] = json!(info.kind);
+    ensure_namespace(&ctx, &mut object)?;
+    create_prepared(&ctx, object).await
+}
+
+/// What an update does to the stored object, given the client's new object; shared by PUT
+/// and PATCH. `old` is at the storage version; the result too.
+fn update_object(
+    ctx: &Ctx,
+    old: Option<Value>,
+    mut new: Value,
+    allow_create: bool,
+) -> Result<Value, WriteError> {
+    let Some(old) = old else {
+        if !allow_create {
+            return Err(Status::not_found(ctx.info.group, ctx.info.resource, &ctx.name).into());
+        }
+        // Create through update: as a create, after the preconditions.
+        wipe_system_fields(&mut new);
+        let prepared = prepare_create(ctx, new)?;
+        return Ok(ctx.to_stored(prepared)?);
+    };
+    let old = ctx.to_served(&Object::new(old))?;
+    let old_rv = meta_str(&old, "resourceVersion").to_string();
+    let new_rv = meta_str(&new, "resourceVersion").to_string();
+    if new_rv.is_empty() || new_rv == "0" {
+        if !ctx.strategy.allow_unconditional_update {
+            let errors = [FieldError::invalid(
+                "metadata.resourceVersion",
+                0i64,
+                "must be specified for an update",
+            )];
+            return Err(Status::invalid(ctx.info.group, ctx.info.resource, &ctx.name, &errors).into());
+        }
+        meta_mut(&mut new).insert("resourceVersion".into(), json!(old_rv));
+    } else if new_rv != old_rv {
+        return Err(Status::conflict(
+            ctx.info.group,
+            ctx.info.resource,
+            &ctx.name,
+            "the object has been modified; please apply your changes to the latest version and try again",
+        )
+        .into());
+    }
+    if ctx.subresource == "status" {
+        strategy::prepare_for_status_update(&mut new, &old);
+    } else {
+        strategy::prepare_for_update(&ctx.info, &ctx.strategy, &mut new, &old);
+    }
+    validate_update(ctx, &new, &old)?;
+    let finalizers_left = meta(&new, "finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|f| !f.is_empty());
+    let deleting = meta(&old, "deletionTimestamp").is_some_and(|t| !t.is_null());
+    let grace = meta(&old, "deletionGracePeriodSeconds").and_then(Value::as_i64);
+    if !finalizers_left && deleting && grace.unwrap_or(0) == 0 {
+        return Err(WriteError::DeleteNow(Box::new(new)));
+    }
+    Ok(ctx.to_stored(new)?)
+}
+
+/// Runs an update (PUT or PATCH) through the optimistic-concurrency loop. `make_new` turns the
+/// current object (served version) into the client's new object.
+async fn run_update<F>(ctx: &Ctx, allow_create: bool, mut make_new: F) -> Reply
+where
+    F: FnMut(Option<&Value>) -> Result<Value, Box<Status>>,
+{
+    namespace_lifecycle(ctx, Operation::Update, &ctx.name).await?;
+    if allow_create
+        && matches!(
+            ctx.storage.store().get(ctx.ns(), &ctx.name, None).await,
+            Err(StorageError::NotFound { .. })
+        )
+    {
+        namespace_lifecycle(ctx, Operation::Create, &ctx.name).await?;
+    }
+    let cached = ctx.storage.cache.cached(ctx.ns(), &ctx.name);
+    let mut created = false;
+    let result = ctx
+        .storage
+        .store()
+        .guaranteed_update(
+            ctx.ns(),
+            &ctx.name,
+            allow_create,
+            &Preconditions::default(),
+            cached.as_ref(),
+            |old: Option<Value>| {
+                let result = (|| {
+                    let served_old = match &old {
+                        Some(old) => Some(ctx.to_served(&Object::new(old.clone()))?),
+                        None => None,
+                    };
+                    let new = make_new(served_old.as_ref())?;
+                    created = old.is_none();
+                    update_object(ctx, old, new, allow_create)
+                })();
+                std::future::ready(result)
+            },
+        )
+        .await;
+    match result {
+        Ok(object) => {
+            let code = if created { StatusCode::CREATED } else { StatusCode::OK };
+            respond(ctx, code, &object)
+        }
+        Err(WriteError::DeleteNow(new)) => {
+            // Upstream deletes the object and answers with the object the client sent.
+            let deleted = ctx
+                .storage
+                .store()
+                .delete(
+                    ctx.ns(),
+                    &ctx.name,
+                    &Preconditions::default(),
+                    None,
+                    |_: &Value| Ok::<(), StorageError>(()),
+                )
+                .await;
+            match deleted {
+                Ok(_) | Err(StorageError::NotFound { .. }) => {}
+                Err(err) => return Err(Box::new(ctx.storage_status(&err, "delete"))),
+            }
+            let output = negotiate_output(&ctx.headers, Endpoint::Write)?;
+            Ok(encode::object_response(
+                StatusCode::OK,
+                output,
+                &shape(ctx),
+                &new,
+                None,
+            ))
+        }
+        Err(err) => Err(ctx.write_status(err, if created { "create" } else { "update" }, &ctx.name)),
+    }
+}
+
+/// Upstream's `checkName`: the object's name and namespace must match the URL.
+fn check_name(ctx: &Ctx, object: &mut Value) -> Result<(), Box<Status>> {
+    let name = meta_str(object, "name").to_string();
+    if name != ctx.name {
+        return Err(Box::new(Status::bad_request(format!(
+            "the name of the object ({name}) does not match the name on the URL ({})",
+            ctx.name
+        ))));
+    }
+    if let Some(namespace) = ctx.ns() {
+        let object_namespace = meta_str(object, "namespace");
+        if !object_namespace.is_empty() && object_namespace != namespace {
+            return Err(Box::new(Status::bad_request(format!(
+                "the namespace of the object ({object_namespace}) does not match the namespace on the request ({namespace})"
+            ))));
+        }
+    }
+    ensure_namespace(ctx, object)
+}
+
+/// `PUT` of an object (or its `status`).
+pub(super) async fn update(ctx: Ctx, body: Body) -> Reply {
+    negotiate_output(&ctx.headers, Endpoint::Write)?;
+    let mut object = decode_object(&ctx, body).await?;
+    check_name(&ctx, &mut object)?;
+    let allow_create = ctx.strategy.allow_create_on_update && ctx.subresource.is_empty();
+    run_update(&ctx, allow_create, |_| Ok(object.clone())).await
+}
+
+/// `PATCH` of an object (or its `status`): JSON merge patch; strategic merge patch for the
+/// map-only patches that `kubectl label` and `annotate` send (list merge keys and directives
+/// come with issue 4).
+pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
+    negotiate_output(&ctx.headers, Endpoint::Write)?;
+    let media = ctx
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !matches!(
+        media.as_str(),
+        "application/merge-patch+json" | "application/strategic-merge-patch+json"
+    ) {
+        return Err(Box::new(Status::unsupported_media_type(PATCH_MEDIA_TYPES)));
+    }
+    let bytes = read_body(body).await?;
+    let patch: Value = serde_json::from_slice(&bytes)
+        .map_err(|err| Box::new(Status::bad_request(format!("error decoding patch: {err}"))))?;
+    if !patch.is_object() {
+        return Err(Box::new(Status::bad_request(
+            "json: cannot unmarshal into Go value of type map[string]interface {}",
+        )));
+    }
+    let strategic = media == "application/strategic-merge-patch+json";
+    run_update(&ctx, false, |current| {
+        let Some(current) = current else {
+            return Err(Box::new(Status::not_found(
+                ctx.info.group,
+                ctx.info.resource,
+                &ctx.name,
+            )));
+        };
+        let mut patched = current.clone();
+        merge_patch(&mut patched, &patch, strategic);
+        // The patch may carry a resourceVersion: a precondition. Without one, the update is
+        // unconditional against the object read.
+        if meta(&patch, "resourceVersion").is_none() {
+            let rv = meta_str(current, "resourceVersion").to_string();
+            meta_mut(&mut patched).insert("resourceVersion".into(), json!(rv));
+        }
+        check_patched_identity(&ctx, &patched)?;
+        Ok(patched)
+    })
+    .await
+}
+
+/// A patch may not change the name, namespace or kind of the object it patches.
+fn check_patched_identity(ctx: &Ctx, patched: &Value) -> Result<(), Box<Status>> {
+    if meta_str(patched, "name") != ctx.name {
+        return Err(Box::new(Status::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({})",
+            meta_str(patched, "name"),
+            ctx.name
+        ))));
+    }
+    Ok(())
+}
+
+/// RFC 7386 merge patch; for strategic merge patches the `$`-directives are dropped.
+fn merge_patch(target: &mut Value, patch: &Value, strategic: bool) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    let Some(target) = target.as_object_mut() else {
+        return;
+    };
+    for (key, value) in patch {
+        if strategic && key.starts_with('$') {
+            continue;
+        }
+        if value.is_null() {
+            target.remove(key);
+        } else {
+            merge_patch(target.entry(key.clone()).or_insert(Value::Null), value, strategic);
+        }
+    }
+}
+
+/// `metav1.DeleteOptions` from the body or, without one, the query.
+#[derive(Clone, Debug, Default)]
+struct DeleteOptions {
+    grace_period_seconds: Option<i64>,
+    preconditions: Preconditions,
+    orphan_dependents: Option<bool>,
+    propagation_policy: Option<String>,
+}
+
+impl DeleteOptions {
+    async fn read(ctx: &Ctx, body: Body) -> Result<Self, Box<Status>> {
+        let bytes = read_body(body).await?;
+        let mut options = Self::default();
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            options.grace_period_seconds = ctx.query.int("gracePeriodSeconds")?;
+            options.orphan_dependents = ctx.query.optional_bool("orphanDependents");
+            options.propagation_policy = ctx.query.get("propagationPolicy").map(str::to_string);
+        } else {
+            let format = negotiate_input(&ctx.headers)?;
+            let value = decode_body(format, &bytes)
+                .map_err(|err| Box::new(Status::bad_request(err)))?;
+            if let Some(kind) = value.get("kind").and_then(Value::as_str) {
+                if kind != "DeleteOptions" {
+                    return Err(Box::new(Status::bad_request(
+                        "decoded object cannot be converted to DeleteOptions",
+                    )));
+                }
+            }
+            options.grace_period_seconds = value.get("gracePeriodSeconds").and_then(Value::as_i64);
+            options.orphan_dependents = value.get("orphanDependents").and_then(Value::as_bool);
+            options.propagation_policy = value
+                .get("propagationPolicy")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if let Some(pre) = value.get("preconditions") {
+                options.preconditions.uid =
+                    pre.get("uid").and_then(Value::as_str).map(str::to_string);
+                options.preconditions.resource_version = pre
+                    .get("resourceVersion")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+            }
+        }
+        let mut errors = Vec::new();
+        if let (Some(_), Some(policy)) = (options.orphan_dependents, &options.propagation_policy) {
+            errors.push(FieldError::invalid(
+                "propagationPolicy",
+                policy.as_str(),
+                "orphanDependents and deletionPropagation cannot be both set",
+            ));
+        }
+        if let Some(policy) = &options.propagation_policy {
+            if !matches!(policy.as_str(), "Foreground" | "Background" | "Orphan") {
+                errors.push(FieldError::not_supported(
+                    "propagationPolicy",
+                    policy.as_str(),
+                    &["Foreground", "Background", "Orphan", "nil"],
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Box::new(Status::invalid("meta.k8s.io", "DeleteOptions", "", &errors)));
+        }
+        Ok(options)
+    }
+}
+
+/// How a delete ended.
+enum Deletion {
+    /// The object is gone; this was its last state.
+    Deleted(Object),
+    /// The object stays, marked for deletion (finalizers or a grace period).
+    Pending(Object),
+    /// A graceful deletion was already under way; this is the object as it is.
+    AlreadyDeleting(Object),
+}
+
+/// The garbage-collection finalizers a delete adds or removes (upstream's
+/// `deletionFinalizersForGarbageCollection`): the new finalizer list when it changes.
+fn gc_finalizers(strategy: &Strategy, object: &Value, options: &DeleteOptions) -> Option<Vec<Value>> {
+    if strategy.gc_policy == GcPolicy::Unsupported {
+        return None;
+    }
+    let existing: Vec<String> = meta(object, "finalizers")
+        .and_then(Value::as_array)
+        .map(|f| f.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let has = |name: &str| existing.iter().any(|f| f == name);
+    let orphan = match (&options.orphan_dependents, options.propagation_policy.as_deref()) {
+        (Some(orphan), _) => *orphan,
+        (None, Some("Orphan")) => true,
+        (None, Some(_)) => false,
+        (None, None) if has("orphan") => true,
+        (None, None) if has("foregroundDeletion") => false,
+        (None, None) => strategy.gc_policy == GcPolicy::OrphanDependents,
+    };
+    let foreground = match (&options.orphan_dependents, options.propagation_policy.as_deref()) {
+        (Some(_), _) => false,
+        (None, Some("Foreground")) => true,
+        (None, Some(_)) => false,
+        (None, None) => has("foregroundDeletion") && !has("orphan"),
+    };
+    let mut new: Vec<String> = existing
+        .iter()
+        .filter(|f| *f != "orphan" && *f != "foregroundDeletion")
+        .cloned()
+        .collect();
+    if orphan {
+        new.push("orphan".to_string());
+    }
+    if foreground {
+        new.push("foregroundDeletion".to_string());
+    }
+    let same = {
+        let mut a = existing.clone();
+        let mut b = new.clone();
+        a.sort();
+        a.dedup();
+        b.sort();
+        b.dedup();
+        a == b
+    };
+    (!same).then(|| new.into_iter().map(Value::String).collect())
+}
+
+/// The grace period of a pod's deletion (upstream's pod `CheckGracefulDelete`).
+fn pod_grace_period(pod: &Value, options: &DeleteOptions) -> i64 {
+    let mut period = options
+        .grace_period_seconds
+        .or_else(|| {
+            pod.pointer("/spec/terminationGracePeriodSeconds")
+                .and_then(Value::as_i64)
+        })
+        .unwrap_or(0);
+    if pod
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        period = 0;
+    }
+    if matches!(
+        pod.pointer("/status/phase").and_then(Value::as_str),
+        Some("Failed" | "Succeeded")
+    ) {
+        period = 0;
+    }
+    if period < 0 { 1 } else { period }
+}
+
+/// The delete's preconditions against the current object (upstream's `BeforeDelete` check:
+/// 409 naming the kind).
+fn check_delete_preconditions(
+    ctx: &Ctx,
+    object: &Value,
+    options: &DeleteOptions,
+) -> Result<(), WriteError> {
+    let uid = meta_str(object, "uid");
+    if let Some(expected) = &options.preconditions.uid {
+        if expected != uid {
+            return Err(Status::conflict(
+                ctx.info.group,
+                ctx.info.kind,
+                meta_str(object, "name"),
+                &format!("the UID in the precondition ({expected}) does not match the UID in record ({uid}). The object might have been deleted and then recreated"),
+            )
+            .into());
+        }
+    }
+    let rv = meta_str(object, "resourceVersion");
+    if let Some(expected) = &options.preconditions.resource_version {
+        if expected != rv {
+            return Err(Status::conflict(
+                ctx.info.group,
+                ctx.info.kind,
+                meta_str(object, "name"),
+                &format!("the ResourceVersion in the precondition ({expected}) does not match the ResourceVersion in record ({rv}). The object might have been modified"),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// What a delete does to the current object before storage removes it (upstream's
+/// `BeforeDelete` and `updateForGracefulDeletionAndFinalizers`). `Ok(Some(updated))`: store the
+/// update and keep the object; `Ok(None)`: delete now.
+fn before_delete(
+    ctx: &Ctx,
+    object: &Value,
+    options: &DeleteOptions,
+) -> Result<Option<Value>, WriteError> {
+    check_delete_preconditions(ctx, object, options)?;
+    let mut updated = object.clone();
+    let deleting = meta(object, "deletionTimestamp").is_some_and(|t| !t.is_null());
+    let generation = meta(object, "generation").and_then(Value::as_i64).unwrap_or(0);
+    let mut graceful = false;
+    if ctx.strategy.graceful {
+        let current_grace = meta(object, "deletionGracePeriodSeconds").and_then(Value::as_i64);
+        if deleting {
+            match (current_grace, options.grace_period_seconds) {
+                (None | Some(0), _) => {}
+                (Some(current), Some(asked)) if asked < current => {
+                    // Only a shorter grace period may be asked for.
+                    let asked = asked.max(0);
+                    let deadline = time::OffsetDateTime::now_utc() + time::Duration::seconds(asked);
+                    let meta = meta_mut(&mut updated);
+                    meta.insert("deletionTimestamp".into(), json!(rfc3339(deadline)));
+                    meta.insert("deletionGracePeriodSeconds".into(), json!(asked));
+                    graceful = asked > 0;
+                }
+                _ => return Err(WriteError::AlreadyDeleting),
+            }
+        } else {
+            let period = pod_grace_period(object, options);
+            let deadline = time::OffsetDateTime::now_utc() + time::Duration::seconds(period);
+            let meta = meta_mut(&mut updated);
+            meta.insert("deletionTimestamp".into(), json!(rfc3339(deadline)));
+            meta.insert("deletionGracePeriodSeconds".into(), json!(period));
+            if generation > 0 {
+                meta.insert("generation".into(), json!(generation + 1));
+            }
+            graceful = period > 0;
+        }
+    }
+    if let Some(finalizers) = gc_finalizers(&ctx.strategy, &updated, options) {
+        meta_mut(&mut updated).insert("finalizers".into(), Value::Array(finalizers));
+    }
+    let pending_finalizers = meta(&updated, "finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|f| !f.is_empty());
+    if pending_finalizers && !ctx.strategy.graceful {
+        // markAsDeleting: the first delete sets the timestamp (and moves generation).
+        let meta = meta_mut(&mut updated);
+        if !deleting {
+            if generation > 0 {
+                meta.insert("generation".into(), json!(generation + 1));
+            }
+            meta.insert("deletionTimestamp".into(), json!(now_rfc3339()));
+        }
+        meta.insert("deletionGracePeriodSeconds".into(), json!(0));
+        return Ok(Some(updated));
+    }
+    // Graceful kinds record the deletion first even when it completes at once (upstream
+    // updates, then deletes).
+    if pending_finalizers || graceful || ctx.strategy.graceful {
+        return Ok(Some(updated));
+    }
+    Ok(None)
+}
+
+/// Deletes one object with upstream's generic-store semantics.
+async fn delete_one(ctx: &Ctx, name: &str, options: &DeleteOptions) -> Result<Deletion, Box<Status>> {
+    namespace_lifecycle(ctx, Operation::Delete, name).await?;
+    let store = ctx.storage.store();
+    if ctx.info.group.is_empty() && ctx.info.resource == "namespaces" {
+        if let Some(deletion) = begin_namespace_deletion(ctx, name, options).await? {
+            return Ok(deletion);
+        }
+    }
+    let mut keep: Option<Value> = None;
+    let result = store
+        .guaranteed_update(
+            ctx.ns(),
+            name,
+            false,
+            &Preconditions::default(),
+            None,
+            |current: Option<Value>| {
+                let result = (|| {
+                    let Some(current) = current else {
+                        return Err(StorageError::NotFound { key: name.to_string() }.into());
+                    };
+                    match before_delete(ctx, &current, options)? {
+                        Some(updated) => {
+                            keep = Some(updated.clone());
+                            Ok(updated)
+                        }
+                        None => {
+                            keep = None;
+                            Ok(current)
+                        }
+                    }
+                })();
+                std::future::ready(result)
+            },
+        )
+        .await;
+    let current = match result {
+        Ok(object) => object,
+        Err(WriteError::AlreadyDeleting) => {
+            let object = store
+                .get(ctx.ns(), name, None)
+                .await
+                .map_err(|err| Box::new(err.status(&ctx.group_resource(), name, "delete")))?;
+            return Ok(Deletion::AlreadyDeleting(object));
+        }
+        Err(WriteError::Storage(StorageError::NotFound { .. })) => {
+            return Err(Box::new(Status::not_found(ctx.info.group, ctx.info.resource, name)));
+        }
+        Err(err) => return Err(ctx.write_status(err, "delete", name)),
+    };
+    if let Some(updated) = keep {
+        let still_pending = meta(&updated, "finalizers")
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty())
+            || meta(&updated, "deletionGracePeriodSeconds")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                > 0;
+        if still_pending {
+            return Ok(Deletion::Pending(current));
+        }
+    }
+    let preconditions = Preconditions {
+        uid: options.preconditions.uid.clone(),
+        resource_version: None,
+    };
+    match store
+        .delete(
+            ctx.ns(),
+            name,
+            &preconditions,
+            None,
+            |_: &Value| Ok::<(), StorageError>(()),
+        )
+        .await
+    {
+        Ok(deleted) => Ok(Deletion::Deleted(deleted)),
+        Err(StorageError::NotFound { .. }) => Ok(Deletion::Deleted(current)),
+        Err(err) => Err(Box::new(err.status(&ctx.group_resource(), name, "delete"))),
+    }
+}
+
+/// Upstream's namespace `Delete`: the first delete marks the namespace Terminating; it is
+/// removed only once its `spec.finalizers` are empty (the namespace controller's work).
+async fn begin_namespace_deletion(
+    ctx: &Ctx,
+    name: &str,
+    options: &DeleteOptions,
+) -> Result<Option<Deletion>, Box<Status>> {
+    let store = ctx.storage.store();
+    let current = store
+        .get(None, name, None)
+        .await
+        .map_err(|err| Box::new(err.status(&ctx.group_resource(), name, "delete")))?;
+    check_delete_preconditions(ctx, current.value(), options)
+        .map_err(|err| ctx.write_status(err, "delete", name))?;
+    let spec_finalizers = |value: &Value| {
+        value
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty())
+    };
+    if !spec_finalizers(current.value()) {
+        return Ok(None);
+    }
+    let updated = store
+        .guaranteed_update(
+            None,
+            name,
+            false,
+            &Preconditions::default(),
+            None,
+            |value: Option<Value>| {
+                let result = match value {
+                    None => Err(WriteError::from(StorageError::NotFound {
+                        key: name.to_string(),
+                    })),
+                    Some(mut value) => {
+                        if meta(&value, "deletionTimestamp").is_none_or(Value::is_null) {
+                            meta_mut(&mut value)
+                                .insert("deletionTimestamp".into(), json!(now_rfc3339()));
+                            value["status"] = json!({"phase": "Terminating"});
+                        }
+                        if let Some(finalizers) = gc_finalizers(&ctx.strategy, &value, options) {
+                            meta_mut(&mut value)
+                                .insert("finalizers".into(), Value::Array(finalizers));
+                        }
+                        Ok(value)
+                    }
+                };
+                std::future::ready(result)
+            },
+        )
+        .await
+        .map_err(|err| ctx.write_status(err, "delete", name))?;
+    Ok(Some(Deletion::Pending(updated)))
+}
+
+/// The answer to a completed delete (upstream's `finalizeDelete`): the object, or a Status.
+fn finalize_delete(ctx: &Ctx, object: &Object) -> Reply {
+    if ctx.strategy.return_deleted_object {
+        return respond(ctx, StatusCode::OK, object);
+    }
+    let output = negotiate_output(&ctx.headers, Endpoint::Write)?;
+    let status = json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {
+            "name": object.name(),
+            "group": ctx.info.group,
+            "kind": ctx.info.resource,
+            "uid": meta_str(object.value(), "uid"),
+        },
+    });
+    Ok(encode::body_response(
+        StatusCode::OK,
+        output.encoding,
+        encode::to_bytes(&status),
+        ctx.pretty,
+    ))
+}
+
+/// `DELETE` of an object.
+pub(super) async fn delete(ctx: Ctx, body: Body) -> Reply {
+    negotiate_output(&ctx.headers, Endpoint::Write)?;
+    let options = DeleteOptions::read(&ctx, body).await?;
+    let name = ctx.name.clone();
+    match delete_one(&ctx, &name, &options).await? {
+        Deletion::Deleted(object) | Deletion::AlreadyDeleting(object) => finalize_delete(&ctx, &object),
+        Deletion::Pending(object) => {
+            let code = if options.orphan_dependents == Some(false) {
+                StatusCode::ACCEPTED
+            } else {
+                StatusCode::OK
+            };
+            respond(&ctx, code, &object)
+        }
+    }
+}
+
+/// `DELETE` of a collection: every object the selectors match, each as a single delete;
+/// answers with the list of what was deleted.
+pub(super) async fn delete_collection(ctx: Ctx, body: Body) -> Reply {
+    let output = negotiate_output(&ctx.headers, Endpoint::List)?;
+    let options = DeleteOptions::read(&ctx, body).await?;
+    let params = ListParams::parse(&ctx.query, &ctx.info, false)?;
+    let mut list_options = params.list_options();
+    list_options.limit = 0;
+    list_options.continue_token.clear();
+    let list = ctx
+        .storage
+        .store()
+        .list(ctx.ns(), &list_options)
+        .await
+        .map_err(|err| Box::new(ctx.storage_status(&err, "list")))?;
+    let mut items = Vec::new();
+    for object in list.items {
+        let mut item_ctx_namespace = ctx.namespace.clone();
+        if ctx.info.namespaced && item_ctx_namespace.is_none() {
+            item_ctx_namespace = Some(object.namespace().to_string());
+        }
+        let item_ctx = Ctx {
+            state: ctx.state.clone(),
+            info: ctx.info.clone(),
+            storage: ctx.storage.clone(),
+            strategy: ctx.strategy,
+            namespace: item_ctx_namespace,
+            name: object.name().to_string(),
+            subresource: String::new(),
+            query: ctx.query.clone(),
+            headers: ctx.headers.clone(),
+            pretty: ctx.pretty,
+        };
+        match delete_one(&item_ctx, object.name(), &options).await {
+            Ok(_) => items.push(ListItem::Value(ctx.to_served(&object)?)),
+            Err(status) if status.code == 404 => {}
+            Err(status) => return Err(status),
+        }
+    }
+    let meta = encode::list_meta(list.resource_version, None, None);
+    Ok(encode::list_response(output, &shape(&ctx), meta, items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patch_follows_rfc_7386() {
+        let mut target = json!({"a": "b", "c": {"d": "e", "f": "g"}});
+        merge_patch(&mut target, &json!({"a": "z", "c": {"f": null}}), false);
+        assert_eq!(target, json!({"a": "z", "c": {"d": "e"}}));
+        let mut target = json!({"metadata": {"labels": {"x": "1"}}});
+        merge_patch(
+            &mut target,
+            &json!({"metadata": {"labels": {"y": "2"}}, "$setElementOrder/x": []}),
+            true,
+        );
+        assert_eq!(target, json!({"metadata": {"labels": {"x": "1", "y": "2"}}}));
+    }
+
+    #[test]
+    fn generated_names_have_five_safe_characters() {
+        let name = generate_name("web-");
+        assert_eq!(name.len(), 9);
+        assert!(name[4..].bytes().all(|b| NAME_ALPHABET.contains(&b)));
+        assert_eq!(generate_name(&"x".repeat(80)).len(), 63);
+    }
+
+    #[test]
+    fn gc_finalizers_follow_policy() {
+        let strategy = Strategy {
+            generation: crate::strategy::Generation::Untracked,
+            status_subresource: false,
+            allow_create_on_update: false,
+            allow_unconditional_update: true,
+            return_deleted_object: false,
+            graceful: false,
+            gc_policy: GcPolicy::DeleteDependents,
+        };
+        let object = json!({"metadata": {}});
+        let orphan = DeleteOptions {
+            propagation_policy: Some("Orphan".into()),
+            ..DeleteOptions::default()
+        };
+        assert_eq!(gc_finalizers(&strategy, &object, &orphan), Some(vec![json!("orphan")]));
+        let foreground = DeleteOptions {
+            propagation_policy: Some("Foreground".into()),
+            ..DeleteOptions::default()
+        };
+        assert_eq!(
+            gc_finalizers(&strategy, &object, &foreground),
+            Some(vec![json!("foregroundDeletion")])
+        );
+        assert_eq!(gc_finalizers(&strategy, &object, &DeleteOptions::default()), None);
+    }
+}

@@ -1,0 +1,477 @@
+//! Per-kind behaviour of the generic handler (upstream's `RESTCreateStrategy`,
+//! `RESTUpdateStrategy`, `RESTDeleteStrategy` and the store options of each registry under
+//! `k8s.io/kubernetes/pkg/registry`): which kinds track `metadata.generation`, what a create
+//! does to `status`, whether PUT may create, whether deletes are graceful, what a delete returns
+//! and the default garbage-collection policy.
+//!
+//! Everything here is a small decision over JSON; the handler (`rest`) applies it in upstream's
+//! order. Validation and defaulting of kind-specific fields come with issue 4.
+
+use serde_json::{Value, json};
+
+use crate::registry::ResourceInfo;
+
+/// How an update changes `metadata.generation`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Generation {
+    /// The kind does not track generation (it stays unset).
+    Untracked,
+    /// 1 on create, +1 when anything but `metadata` and `status` changes (upstream compares
+    /// `Spec`; for kinds without a spec, such as webhook configurations, the fields that are
+    /// their spec).
+    Spec,
+    /// As [`Generation::Spec`], and also when annotations change (Deployments: a rollback
+    /// annotation is a spec change).
+    SpecOrAnnotations,
+}
+
+/// What a delete without an explicit propagation policy does to dependents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GcPolicy {
+    /// Background deletion of dependents (the default for most kinds).
+    DeleteDependents,
+    /// Dependents are orphaned (core/v1 ReplicationControllers and batch/v1 Jobs and CronJobs,
+    /// for backwards compatibility).
+    OrphanDependents,
+    /// Garbage collection does not apply (Events).
+    Unsupported,
+}
+
+/// The per-kind decisions for one resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Strategy {
+    /// How `metadata.generation` moves.
+    pub(crate) generation: Generation,
+    /// Whether the resource has a `status` subresource: then writes to the main resource keep
+    /// the stored status, and writes to `/status` keep everything else.
+    pub(crate) status_subresource: bool,
+    /// Whether a PUT of a missing object creates it.
+    pub(crate) allow_create_on_update: bool,
+    /// Whether a PUT without `metadata.resourceVersion` overwrites unconditionally.
+    pub(crate) allow_unconditional_update: bool,
+    /// Whether a completed delete answers with the deleted object rather than a Status.
+    pub(crate) return_deleted_object: bool,
+    /// Whether deletes are graceful (pods: the kubelet finishes them).
+    pub(crate) graceful: bool,
+    /// The default garbage-collection policy.
+    pub(crate) gc_policy: GcPolicy,
+}
+
+impl Strategy {
+    /// The strategy of a built-in resource, as requested at `info`'s group and version.
+    pub(crate) fn of(info: &ResourceInfo) -> Self {
+        let (group, resource) = (info.group, info.resource);
+        let generation = match (group, resource) {
+            ("apps", "deployments") => Generation::SpecOrAnnotations,
+            (
+                "",
+                "pods" | "podtemplates" | "replicationcontrollers",
+            )
+            | (
+                "apps",
+                "daemonsets" | "statefulsets" | "replicasets",
+            )
+            | ("batch", "jobs" | "cronjobs")
+            | ("autoscaling", "horizontalpodautoscalers")
+            | ("policy", "poddisruptionbudgets")
+            | (
+                "networking.k8s.io",
+                "ingresses" | "ingressclasses" | "networkpolicies",
+            )
+            | ("discovery.k8s.io", "endpointslices")
+            | ("scheduling.k8s.io", "priorityclasses")
+            | (
+                "flowcontrol.apiserver.k8s.io",
+                "flowschemas" | "prioritylevelconfigurations",
+            )
+            | (
+                "resource.k8s.io",
+                "resourceslices" | "deviceclasses" | "devicetaintrules",
+            )
+            | ("apiextensions.k8s.io", "customresourcedefinitions") => Generation::Spec,
+            ("admissionregistration.k8s.io", _) => Generation::Spec,
+            _ => Generation::Untracked,
+        };
+        let allow_create_on_update = matches!(
+            (group, resource),
+            ("", "endpoints" | "events" | "limitranges" | "services")
+                | ("events.k8s.io", "events")
+                | ("node.k8s.io", "runtimeclasses")
+                | ("rbac.authorization.k8s.io", _)
+                | ("coordination.k8s.io", "leases" | "leasecandidates")
+        );
+        let allow_unconditional_update = !matches!(
+            (group, resource),
+            (
+                "certificates.k8s.io",
+                "podcertificaterequests" | "clustertrustbundles"
+            ) | ("node.k8s.io", "runtimeclasses")
+                | ("storagemigration.k8s.io", _)
+                | ("policy", "poddisruptionbudgets")
+                | ("internal.apiserver.k8s.io", "storageversions")
+                | (
+                    "storage.k8s.io",
+                    "csidrivers" | "csistoragecapacities" | "volumeattachments" | "csinodes"
+                )
+                | ("coordination.k8s.io", "leases" | "leasecandidates")
+                | ("admissionregistration.k8s.io", _)
+        );
+        let return_deleted_object = matches!(
+            (group, resource),
+            (
+                "",
+                "resourcequotas"
+                    | "persistentvolumes"
+                    | "serviceaccounts"
+                    | "persistentvolumeclaims"
+                    | "namespaces"
+                    | "pods"
+                    | "services"
+                    | "podtemplates"
+            ) | (
+                "resource.k8s.io",
+                "resourceclaimtemplates" | "resourceslices" | "resourceclaims" | "deviceclasses"
+            ) | (
+                "storage.k8s.io",
+                "csidrivers"
+                    | "storageclasses"
+                    | "volumeattachments"
+                    | "csinodes"
+                    | "volumeattributesclasses"
+            ) | ("apiextensions.k8s.io", "customresourcedefinitions")
+        );
+        let gc_policy = match (group, info.version, resource) {
+            ("", _, "events") | ("events.k8s.io", _, "events") => GcPolicy::Unsupported,
+            ("", "v1", "replicationcontrollers") | ("batch", "v1", "jobs" | "cronjobs") => {
+                GcPolicy::OrphanDependents
+            }
+            _ => GcPolicy::DeleteDependents,
+        };
+        Self {
+            generation,
+            status_subresource: info.subresource("status").is_some(),
+            allow_create_on_update,
+            allow_unconditional_update,
+            return_deleted_object,
+            graceful: group.is_empty() && resource == "pods",
+            gc_policy,
+        }
+    }
+}
+
+/// `metadata` of an object, created when missing.
+fn metadata_mut(object: &mut Value) -> Option<&mut serde_json::Map<String, Value>> {
+    let map = object.as_object_mut()?;
+    map.entry("metadata")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+}
+
+/// The object without `metadata`, `status`, `kind` and `apiVersion`: what generation tracks.
+fn spec_part(object: &Value) -> Vec<(&String, &Value)> {
+    object
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .filter(|(k, _)| {
+                    !matches!(k.as_str(), "metadata" | "status" | "kind" | "apiVersion")
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What a create does before validation (upstream's `PrepareForCreate`): generation 1 for kinds
+/// that track it; `status` reset for kinds with a status subresource, except where upstream
+/// keeps or initialises it.
+pub(crate) fn prepare_for_create(info: &ResourceInfo, strategy: &Strategy, object: &mut Value) {
+    if strategy.generation != Generation::Untracked {
+        if let Some(meta) = metadata_mut(object) {
+            meta.insert("generation".into(), json!(1));
+        }
+    } else if let Some(meta) = metadata_mut(object) {
+        meta.remove("generation");
+    }
+    match (info.group, info.resource) {
+        // Nodes may be created with their status (the kubelet registers so).
+        ("", "nodes") => {}
+        ("", "pods") => {
+            let qos = pod_qos_class(object);
+            object["status"] = json!({ "phase": "Pending", "qosClass": qos });
+        }
+        ("", "namespaces") => {
+            object["status"] = json!({ "phase": "Active" });
+            let finalizers = object
+                .pointer("/spec/finalizers")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            // Upstream always adds the `kubernetes` finalizer the namespace controller removes.
+            let mut finalizers = finalizers;
+            if !finalizers.iter().any(|f| f == "kubernetes") {
+                finalizers.push(json!("kubernetes"));
+            }
+            object["spec"] = json!({ "finalizers": finalizers });
+            set_namespace_name_label(object);
+        }
+        ("", "persistentvolumes" | "persistentvolumeclaims") => {
+            object["status"] = json!({ "phase": "Pending" });
+        }
+        _ if strategy.status_subresource => {
+            if let Some(map) = object.as_object_mut() {
+                map.insert("status".into(), json!({}));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Upstream labels every namespace with its own name (`kubernetes.io/metadata.name`).
+fn set_namespace_name_label(object: &mut Value) {
+    let name = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if let Some(meta) = metadata_mut(object) {
+        let labels = meta.entry("labels").or_insert_with(|| json!({}));
+        if let Some(labels) = labels.as_object_mut() {
+            labels.insert("kubernetes.io/metadata.name".into(), Value::String(name));
+        }
+    }
+}
+
+/// What an update of the main resource does before validation (upstream's
+/// `PrepareForUpdate` and `BeforeUpdate`): status and immutable system metadata come from the
+/// stored object; generation moves per the strategy.
+pub(crate) fn prepare_for_update(
+    info: &ResourceInfo,
+    strategy: &Strategy,
+    new: &mut Value,
+    old: &Value,
+) {
+    if strategy.status_subresource {
+        if let Some(map) = new.as_object_mut() {
+            match old.get("status") {
+                Some(status) => {
+                    map.insert("status".into(), status.clone());
+                }
+                None => {
+                    map.remove("status");
+                }
+            }
+        }
+    }
+    if info.group.is_empty() && info.resource == "namespaces" {
+        // Only `/finalize` changes a namespace's finalizers.
+        if let Some(spec) = old.get("spec") {
+            new["spec"] = spec.clone();
+        }
+        set_namespace_name_label(new);
+    }
+    keep_system_metadata(new, old);
+    let old_generation = old.pointer("/metadata/generation").cloned();
+    let mut generation = old_generation.as_ref().and_then(Value::as_i64).unwrap_or(0);
+    let spec_changed = spec_part(new) != spec_part(old);
+    let bump = match strategy.generation {
+        Generation::Untracked => false,
+        Generation::Spec => spec_changed,
+        Generation::SpecOrAnnotations => {
+            spec_changed
+                || new.pointer("/metadata/annotations") != old.pointer("/metadata/annotations")
+        }
+    };
+    if bump {
+        generation += 1;
+    }
+    if let Some(meta) = metadata_mut(new) {
+        match (old_generation, bump) {
+            (None, false) => {
+                meta.remove("generation");
+            }
+            _ => {
+                meta.insert("generation".into(), json!(generation));
+            }
+        }
+    }
+}
+
+/// What an update of `/status` does (upstream's status strategies and
+/// `ResetObjectMetaForStatus`): everything but `status` comes from the stored object, except
+/// `metadata.managedFields` and the resourceVersion precondition the client sent.
+pub(crate) fn prepare_for_status_update(new: &mut Value, old: &Value) {
+    let status = new.get("status").cloned();
+    let resource_version = new.pointer("/metadata/resourceVersion").cloned();
+    let mut merged = old.clone();
+    if let Some(map) = merged.as_object_mut() {
+        match status {
+            Some(status) => {
+                map.insert("status".into(), status);
+            }
+            None => {
+                map.remove("status");
+            }
+        }
+    }
+    if let Some(meta) = metadata_mut(&mut merged) {
+        match resource_version {
+            Some(rv) => {
+                meta.insert("resourceVersion".into(), rv);
+            }
+            None => {
+                meta.remove("resourceVersion");
+            }
+        }
+    }
+    *new = merged;
+}
+
+/// Upstream's `BeforeUpdate` system-field rules: uid (when the client sent none), creation
+/// timestamp, deletion timestamp and grace period come from the stored object.
+fn keep_system_metadata(new: &mut Value, old: &Value) {
+    let old_meta = old.get("metadata").cloned().unwrap_or_else(|| json!({}));
+    let Some(meta) = metadata_mut(new) else {
+        return;
+    };
+    if meta
+        .get("uid")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        if let Some(uid) = old_meta.get("uid") {
+            meta.insert("uid".into(), uid.clone());
+        }
+    }
+    for field in [
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+    ] {
+        match old_meta.get(field) {
+            Some(value) if !value.is_null() => {
+                meta.insert(field.into(), value.clone());
+            }
+            _ if field == "creationTimestamp" => {}
+            _ => {
+                // An update can never set a deletion timestamp either.
+                meta.remove(field);
+            }
+        }
+    }
+}
+
+/// A pod's QoS class (upstream's `qos.GetPodQOS`, over the containers' and init containers'
+/// cpu and memory requests and limits).
+pub(crate) fn pod_qos_class(pod: &Value) -> &'static str {
+    let containers = ["containers", "initContainers"]
+        .iter()
+        .filter_map(|field| pod.pointer(&format!("/spec/{field}"))?.as_array())
+        .flatten();
+    let mut any = false;
+    let mut guaranteed = true;
+    for container in containers {
+        let requests = container.pointer("/resources/requests");
+        let limits = container.pointer("/resources/limits");
+        for resource in ["cpu", "memory"] {
+            let request = requests.and_then(|r| r.get(resource)).filter(|q| !is_zero(q));
+            let limit = limits.and_then(|l| l.get(resource)).filter(|q| !is_zero(q));
+            if request.is_some() || limit.is_some() {
+                any = true;
+            }
+            match (request, limit) {
+                // A limit alone defaults the request to it.
+                (None, Some(_)) => {}
+                (Some(request), Some(limit)) if quantity_eq(request, limit) => {}
+                _ => guaranteed = false,
+            }
+        }
+    }
+    if !any {
+        "BestEffort"
+    } else if guaranteed {
+        "Guaranteed"
+    } else {
+        "Burstable"
+    }
+}
+
+fn is_zero(quantity: &Value) -> bool {
+    match quantity {
+        Value::String(s) => s.trim_start_matches('0').is_empty() || s == "0",
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        _ => false,
+    }
+}
+
+fn quantity_eq(a: &Value, b: &Value) -> bool {
+    a.to_string().trim_matches('"') == b.to_string().trim_matches('"')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Registry;
+
+    fn info(group: &str, version: &str, resource: &str) -> ResourceInfo {
+        Registry::builtin()
+            .get(group, version, resource)
+            .cloned()
+            .unwrap()
+    }
+
+    #[test]
+    fn policies_follow_upstreams_registries() {
+        let pods = Strategy::of(&info("", "v1", "pods"));
+        assert_eq!(pods.generation, Generation::Spec);
+        assert!(pods.graceful && pods.return_deleted_object && pods.status_subresource);
+        let cm = Strategy::of(&info("", "v1", "configmaps"));
+        assert_eq!(cm.generation, Generation::Untracked);
+        assert!(!cm.return_deleted_object && !cm.allow_create_on_update);
+        let rc = Strategy::of(&info("", "v1", "replicationcontrollers"));
+        assert_eq!(rc.gc_policy, GcPolicy::OrphanDependents);
+        let deploy = Strategy::of(&info("apps", "v1", "deployments"));
+        assert_eq!(deploy.generation, Generation::SpecOrAnnotations);
+        assert_eq!(deploy.gc_policy, GcPolicy::DeleteDependents);
+        let lease = Strategy::of(&info("coordination.k8s.io", "v1", "leases"));
+        assert!(lease.allow_create_on_update && !lease.allow_unconditional_update);
+    }
+
+    #[test]
+    fn generation_moves_only_on_spec_changes() {
+        let info = info("apps", "v1", "deployments");
+        let strategy = Strategy::of(&info);
+        let mut created = json!({"metadata": {"name": "d"}, "spec": {"replicas": 1}, "status": {"x": 1}});
+        prepare_for_create(&info, &strategy, &mut created);
+        assert_eq!(created["metadata"]["generation"], 1);
+        assert_eq!(created["status"], json!({}));
+        let mut same = created.clone();
+        same["status"] = json!({"replicas": 3});
+        prepare_for_update(&info, &strategy, &mut same, &created);
+        assert_eq!(same["metadata"]["generation"], 1);
+        assert_eq!(same["status"], json!({}), "status comes from the stored object");
+        let mut changed = created.clone();
+        changed["spec"]["replicas"] = json!(2);
+        prepare_for_update(&info, &strategy, &mut changed, &created);
+        assert_eq!(changed["metadata"]["generation"], 2);
+    }
+
+    #[test]
+    fn status_updates_keep_everything_but_status() {
+        let old = json!({"metadata": {"name": "p", "labels": {"a": "b"}, "resourceVersion": "5"}, "spec": {"x": 1}, "status": {"phase": "Pending"}});
+        let mut new = json!({"metadata": {"name": "p", "resourceVersion": "5"}, "spec": {"x": 2}, "status": {"phase": "Running"}});
+        prepare_for_status_update(&mut new, &old);
+        assert_eq!(new["spec"]["x"], 1);
+        assert_eq!(new["metadata"]["labels"]["a"], "b");
+        assert_eq!(new["status"]["phase"], "Running");
+    }
+
+    #[test]
+    fn qos_classes() {
+        let best = json!({"spec": {"containers": [{"name": "a"}]}});
+        assert_eq!(pod_qos_class(&best), "BestEffort");
+        let guaranteed = json!({"spec": {"containers": [{"name": "a", "resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]}});
+        assert_eq!(pod_qos_class(&guaranteed), "Guaranteed");
+        let burstable = json!({"spec": {"containers": [{"name": "a", "resources": {"requests": {"cpu": "100m"}}}]}});
+        assert_eq!(pod_qos_class(&burstable), "Burstable");
+    }
+}
