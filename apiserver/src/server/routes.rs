@@ -50,6 +50,9 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/apis", get(apis))
         .route("/apis/{group}", get(api_group))
         .route("/apis/{group}/{version}", get(group_version))
+        .route("/openapi/v3", get(openapi_root))
+        .route("/openapi/v3/api/{version}", get(openapi_legacy))
+        .route("/openapi/v3/apis/{group}/{version}", get(openapi_group_version))
         .fallback(resource_or_not_found)
         .method_not_allowed_fallback(resource_or_not_found)
         .with_state(state)
@@ -206,6 +209,38 @@ async fn group_version(
         &group,
         &version,
     ))
+}
+
+/// `GET /openapi/v3`.
+async fn openapi_root(State(state): State<Arc<AppState>>) -> Response {
+    json_response(StatusCode::OK, serde_json::to_vec(&crate::openapi::root(&state.registry)))
+}
+
+/// `GET /openapi/v3/api/<version>`.
+async fn openapi_legacy(State(state): State<Arc<AppState>>, Path(version): Path<String>) -> Response {
+    openapi_document(&state, "", &version)
+}
+
+/// `GET /openapi/v3/apis/<group>/<version>`.
+async fn openapi_group_version(
+    State(state): State<Arc<AppState>>,
+    Path((group, version)): Path<(String, String)>,
+) -> Response {
+    openapi_document(&state, &group, &version)
+}
+
+/// One group version's OpenAPI document, with its hash as the ETag.
+fn openapi_document(state: &AppState, group: &str, version: &str) -> Response {
+    let Some(doc) = crate::openapi::document(&state.registry, group, version) else {
+        return ApiError::NotFound.into_response();
+    };
+    let bytes = serde_json::to_vec(&doc).unwrap_or_default();
+    let etag = format!("\"{}\"", crate::openapi::hash(&bytes));
+    let mut response = json_response(StatusCode::OK, Ok(bytes));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
 }
 
 /// Everything without a route: resource requests go to the generic REST handler; anything
