@@ -254,8 +254,8 @@ async fn the_admin_reads_discovery_as_the_discovery_module_builds_it() {
     assert_eq!(json(&answer), discovery::api_group_list(&registry));
 
     for path in [
-        "/api/v1/namespaces/default/pods/web",
-        "/apis/apps/v1/deployments",
+        "/api/v1/namespaces/default/widgets/web",
+        "/apis/apps/v1/widgets",
         "/apis/nope",
         "/apis/apps/v9",
         "/api/v2",

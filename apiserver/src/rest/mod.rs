@@ -91,14 +91,14 @@ impl Ctx {
             .map_err(|err| Status::internal_error(&err.to_string()))
     }
 
-    /// A served object at the storage version.
+    /// A served object at the storage version. Writes always go through conversion, even
+    /// within one version: upstream's round trip through its internal version normalises some
+    /// kinds (a Secret's `stringData` folds into `data`, …).
     pub(crate) fn to_stored(&self, object: Value) -> Result<Value, Status> {
         match &self.info.storage {
-            Some(storage) if self.converts() => {
-                conversion::convert(object, storage.group, storage.version)
-                    .map_err(|err| Status::bad_request(err.to_string()))
-            }
-            _ => Ok(object),
+            Some(storage) => conversion::convert(object, storage.group, storage.version)
+                .map_err(|err| Status::bad_request(err.to_string())),
+            None => Ok(object),
         }
     }
 

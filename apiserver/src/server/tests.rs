@@ -110,7 +110,7 @@ async fn users_outside_system_masters_are_forbidden() {
 }
 
 #[tokio::test]
-async fn masters_read_discovery_and_get_404_elsewhere() {
+async fn masters_read_discovery_and_get_404_for_what_is_not_served() {
     let dir = tempfile::tempdir().unwrap();
     let (router, store) = chain(dir.path()).await;
     let admin = || user("admin", &["system:masters"]);
@@ -122,7 +122,7 @@ async fn masters_read_discovery_and_get_404_elsewhere() {
         expected
     );
     for path in [
-        "/api/v1/pods",
+        "/api/v1/widgets",
         "/apis/nope",
         "/apis/apps/v9",
         "/api/v2",
