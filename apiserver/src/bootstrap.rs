@@ -14,7 +14,8 @@ use crate::rest::{CreateRequest, create_object};
 use crate::server::AppState;
 
 /// Namespaces every cluster has.
-pub const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+pub const SYSTEM_NAMESPACES: [&str; 4] =
+    ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /// Creates what is missing; logs (and goes on) when something cannot be created.
 pub(crate) async fn ensure(state: &Arc<AppState>, host: IpAddr, port: u16, service_ip: IpAddr) {
@@ -73,7 +74,14 @@ pub(crate) async fn ensure(state: &Arc<AppState>, host: IpAddr, port: u16, servi
         "endpoints": [{ "addresses": [host.to_string()], "conditions": { "ready": true } }],
         "ports": [{ "name": "https", "port": port, "protocol": "TCP" }],
     });
-    reconcile(state, "discovery.k8s.io", "endpointslices", slice, &["addressType", "endpoints", "ports"]).await;
+    reconcile(
+        state,
+        "discovery.k8s.io",
+        "endpointslices",
+        slice,
+        &["addressType", "endpoints", "ports"],
+    )
+    .await;
 }
 
 /// Creates an object unless it exists.
@@ -84,7 +92,14 @@ async fn create_if_missing(
     namespace: Option<&str>,
     object: Value,
 ) {
-    let Some(info) = state.registry.resources().iter().filter(|r| r.group == group).find(|r| r.resource == resource && r.preferred).cloned() else {
+    let Some(info) = state
+        .registry
+        .resources()
+        .iter()
+        .filter(|r| r.group == group)
+        .find(|r| r.resource == resource && r.preferred)
+        .cloned()
+    else {
         return;
     };
     let request = CreateRequest {
@@ -94,25 +109,45 @@ async fn create_if_missing(
     match create_object(state, &info, request).await {
         Ok(_) => tracing::info!(group, resource, ?namespace, "created a system object"),
         Err(status) if status.code == 409 => {}
-        Err(status) => tracing::warn!(message = %status.message, group, resource, "creating a system object failed"),
+        Err(status) => {
+            tracing::warn!(message = %status.message, group, resource, "creating a system object failed")
+        }
     }
 }
 
 /// Creates `default/kubernetes` of a resource, or brings `fields` of the existing one up to date.
-async fn reconcile(state: &Arc<AppState>, group: &str, resource: &str, object: Value, fields: &[&str]) {
-    let Some(info) = state.registry.resources().iter().filter(|r| r.group == group).find(|r| r.resource == resource && r.preferred).cloned() else {
+async fn reconcile(
+    state: &Arc<AppState>,
+    group: &str,
+    resource: &str,
+    object: Value,
+    fields: &[&str],
+) {
+    let Some(info) = state
+        .registry
+        .resources()
+        .iter()
+        .filter(|r| r.group == group)
+        .find(|r| r.resource == resource && r.preferred)
+        .cloned()
+    else {
         return;
     };
     let Some(storage) = state.resources.get(&info).cloned() else {
         return;
     };
-    let existing = storage.store().get(Some("default"), "kubernetes", None).await;
+    let existing = storage
+        .store()
+        .get(Some("default"), "kubernetes", None)
+        .await;
     match existing {
         Err(StorageError::NotFound { .. }) => {
             create_if_missing(state, group, resource, Some("default"), object).await;
         }
         Ok(current) => {
-            let stale = fields.iter().any(|f| current.value().get(*f) != object.get(*f));
+            let stale = fields
+                .iter()
+                .any(|f| current.value().get(*f) != object.get(*f));
             if !stale {
                 return;
             }
@@ -139,6 +174,8 @@ async fn reconcile(state: &Arc<AppState>, group: &str, resource: &str, object: V
                 tracing::warn!(error = %err, resource, "updating the kubernetes endpoints failed");
             }
         }
-        Err(err) => tracing::warn!(error = %err, resource, "reading the kubernetes endpoints failed"),
+        Err(err) => {
+            tracing::warn!(error = %err, resource, "reading the kubernetes endpoints failed")
+        }
     }
 }

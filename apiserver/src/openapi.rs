@@ -91,12 +91,28 @@ fn query_param(name: &str, description: &str, kind: &str) -> Value {
 
 fn write_params(patch: bool) -> Vec<Value> {
     let mut params = vec![
-        query_param("dryRun", "When present, indicates that modifications should not be persisted.", "string"),
-        query_param("fieldManager", "fieldManager is a name associated with the actor or entity that is making these changes.", "string"),
-        query_param("fieldValidation", "fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict.", "string"),
+        query_param(
+            "dryRun",
+            "When present, indicates that modifications should not be persisted.",
+            "string",
+        ),
+        query_param(
+            "fieldManager",
+            "fieldManager is a name associated with the actor or entity that is making these changes.",
+            "string",
+        ),
+        query_param(
+            "fieldValidation",
+            "fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict.",
+            "string",
+        ),
     ];
     if patch {
-        params.push(query_param("force", "Force is going to \"force\" Apply requests.", "boolean"));
+        params.push(query_param(
+            "force",
+            "Force is going to \"force\" Apply requests.",
+            "boolean",
+        ));
     }
     params
 }
@@ -124,13 +140,27 @@ fn add_paths(paths: &mut Map<String, Value>, prefix: &str, info: &ResourceInfo) 
     let id = |verb: &str, suffix: &str| format!("{verb}{}{}{suffix}", info.group, info.kind);
     let mut ops = Map::new();
     if info.supports("list") {
-        ops.insert("get".into(), operation(info, "list", &id("list", ""), vec![]));
+        ops.insert(
+            "get".into(),
+            operation(info, "list", &id("list", ""), vec![]),
+        );
     }
     if info.supports("create") {
-        ops.insert("post".into(), operation(info, "post", &id("create", ""), write_params(false)));
+        ops.insert(
+            "post".into(),
+            operation(info, "post", &id("create", ""), write_params(false)),
+        );
     }
     if info.supports("deletecollection") {
-        ops.insert("delete".into(), operation(info, "deletecollection", &id("deleteCollection", ""), vec![]));
+        ops.insert(
+            "delete".into(),
+            operation(
+                info,
+                "deletecollection",
+                &id("deleteCollection", ""),
+                vec![],
+            ),
+        );
     }
     if !ops.is_empty() {
         paths.insert(collection.clone(), Value::Object(ops));
@@ -138,31 +168,56 @@ fn add_paths(paths: &mut Map<String, Value>, prefix: &str, info: &ResourceInfo) 
     let item = format!("{collection}/{{name}}");
     let mut ops = Map::new();
     if info.supports("get") {
-        ops.insert("get".into(), operation(info, "get", &id("read", ""), vec![]));
+        ops.insert(
+            "get".into(),
+            operation(info, "get", &id("read", ""), vec![]),
+        );
     }
     if info.supports("update") {
-        ops.insert("put".into(), operation(info, "put", &id("replace", ""), write_params(false)));
+        ops.insert(
+            "put".into(),
+            operation(info, "put", &id("replace", ""), write_params(false)),
+        );
     }
     if info.supports("patch") {
-        ops.insert("patch".into(), operation(info, "patch", &id("patch", ""), write_params(true)));
+        ops.insert(
+            "patch".into(),
+            operation(info, "patch", &id("patch", ""), write_params(true)),
+        );
     }
     if info.supports("delete") {
-        ops.insert("delete".into(), operation(info, "delete", &id("delete", ""), vec![]));
+        ops.insert(
+            "delete".into(),
+            operation(info, "delete", &id("delete", ""), vec![]),
+        );
     }
     if !ops.is_empty() {
         paths.insert(item.clone(), Value::Object(ops));
     }
     for sub in &info.subresources {
         let mut ops = Map::new();
-        let suffix = if sub.name == "status" { "Status" } else { "Scale" };
+        let suffix = if sub.name == "status" {
+            "Status"
+        } else {
+            "Scale"
+        };
         if sub.verbs.contains(&"get") {
-            ops.insert("get".into(), operation(info, "get", &id("read", suffix), vec![]));
+            ops.insert(
+                "get".into(),
+                operation(info, "get", &id("read", suffix), vec![]),
+            );
         }
         if sub.verbs.contains(&"update") {
-            ops.insert("put".into(), operation(info, "put", &id("replace", suffix), write_params(false)));
+            ops.insert(
+                "put".into(),
+                operation(info, "put", &id("replace", suffix), write_params(false)),
+            );
         }
         if sub.verbs.contains(&"patch") {
-            ops.insert("patch".into(), operation(info, "patch", &id("patch", suffix), write_params(true)));
+            ops.insert(
+                "patch".into(),
+                operation(info, "patch", &id("patch", suffix), write_params(true)),
+            );
         }
         paths.insert(format!("{item}/{}", sub.name), Value::Object(ops));
     }
@@ -177,7 +232,10 @@ mod tests {
         let registry = Registry::builtin();
         let doc = document(&registry, "", "v1").unwrap();
         let patch = &doc["paths"]["/api/v1/namespaces/{name}"]["patch"];
-        assert_eq!(patch["x-kubernetes-group-version-kind"]["kind"], "Namespace");
+        assert_eq!(
+            patch["x-kubernetes-group-version-kind"]["kind"],
+            "Namespace"
+        );
         assert!(
             patch["parameters"]
                 .as_array()
@@ -186,7 +244,9 @@ mod tests {
                 .any(|p| p["name"] == "fieldValidation" && p["in"] == "query")
         );
         let root = root(&registry);
-        let url = root["paths"]["apis/apps/v1"]["serverRelativeURL"].as_str().unwrap();
+        let url = root["paths"]["apis/apps/v1"]["serverRelativeURL"]
+            .as_str()
+            .unwrap();
         assert!(url.starts_with("/openapi/v3/apis/apps/v1?hash="));
         assert!(document(&registry, "nope", "v1").is_none());
     }

@@ -63,31 +63,16 @@ impl Strategy {
         let (group, resource) = (info.group, info.resource);
         let generation = match (group, resource) {
             ("apps", "deployments") => Generation::SpecOrAnnotations,
-            (
-                "",
-                "pods" | "podtemplates" | "replicationcontrollers",
-            )
-            | (
-                "apps",
-                "daemonsets" | "statefulsets" | "replicasets",
-            )
+            ("", "pods" | "podtemplates" | "replicationcontrollers")
+            | ("apps", "daemonsets" | "statefulsets" | "replicasets")
             | ("batch", "jobs" | "cronjobs")
             | ("autoscaling", "horizontalpodautoscalers")
             | ("policy", "poddisruptionbudgets")
-            | (
-                "networking.k8s.io",
-                "ingresses" | "ingressclasses" | "networkpolicies",
-            )
+            | ("networking.k8s.io", "ingresses" | "ingressclasses" | "networkpolicies")
             | ("discovery.k8s.io", "endpointslices")
             | ("scheduling.k8s.io", "priorityclasses")
-            | (
-                "flowcontrol.apiserver.k8s.io",
-                "flowschemas" | "prioritylevelconfigurations",
-            )
-            | (
-                "resource.k8s.io",
-                "resourceslices" | "deviceclasses" | "devicetaintrules",
-            )
+            | ("flowcontrol.apiserver.k8s.io", "flowschemas" | "prioritylevelconfigurations")
+            | ("resource.k8s.io", "resourceslices" | "deviceclasses" | "devicetaintrules")
             | ("apiextensions.k8s.io", "customresourcedefinitions") => Generation::Spec,
             ("admissionregistration.k8s.io", _) => Generation::Spec,
             _ => Generation::Untracked,
@@ -373,7 +358,9 @@ pub(crate) fn pod_qos_class(pod: &Value) -> &'static str {
         let requests = container.pointer("/resources/requests");
         let limits = container.pointer("/resources/limits");
         for resource in ["cpu", "memory"] {
-            let request = requests.and_then(|r| r.get(resource)).filter(|q| !is_zero(q));
+            let request = requests
+                .and_then(|r| r.get(resource))
+                .filter(|q| !is_zero(q));
             let limit = limits.and_then(|l| l.get(resource)).filter(|q| !is_zero(q));
             if request.is_some() || limit.is_some() {
                 any = true;
@@ -440,7 +427,8 @@ mod tests {
     fn generation_moves_only_on_spec_changes() {
         let info = info("apps", "v1", "deployments");
         let strategy = Strategy::of(&info);
-        let mut created = json!({"metadata": {"name": "d"}, "spec": {"replicas": 1}, "status": {"x": 1}});
+        let mut created =
+            json!({"metadata": {"name": "d"}, "spec": {"replicas": 1}, "status": {"x": 1}});
         prepare_for_create(&info, &strategy, &mut created);
         assert_eq!(created["metadata"]["generation"], 1);
         assert_eq!(created["status"], json!({}));
@@ -448,7 +436,11 @@ mod tests {
         same["status"] = json!({"replicas": 3});
         prepare_for_update(&info, &strategy, &mut same, &created);
         assert_eq!(same["metadata"]["generation"], 1);
-        assert_eq!(same["status"], json!({}), "status comes from the stored object");
+        assert_eq!(
+            same["status"],
+            json!({}),
+            "status comes from the stored object"
+        );
         let mut changed = created.clone();
         changed["spec"]["replicas"] = json!(2);
         prepare_for_update(&info, &strategy, &mut changed, &created);

@@ -38,9 +38,20 @@ async fn crud_round_trip(backend: Backend) {
     assert_eq!(object["apiVersion"], "v1");
     assert_eq!(object["kind"], "ConfigMap");
     assert_eq!(object["metadata"]["uid"].as_str().unwrap().len(), 36);
-    assert!(object["metadata"]["creationTimestamp"].as_str().unwrap().ends_with('Z'));
-    assert!(object["metadata"].get("generation").is_none(), "configmaps do not track generation");
-    let rv = object["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+    assert!(
+        object["metadata"]["creationTimestamp"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    assert!(
+        object["metadata"].get("generation").is_none(),
+        "configmaps do not track generation"
+    );
+    let rv = object["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let got = admin.get(&format!("{CMS}/a")).await;
     assert_eq!(got.code, 200);
@@ -50,7 +61,12 @@ async fn crud_round_trip(backend: Backend) {
     assert_eq!(again.code, 409);
     assert_eq!(
         again.json(),
-        status(409, "AlreadyExists", "configmaps \"a\" already exists", json!({"name": "a", "kind": "configmaps"}))
+        status(
+            409,
+            "AlreadyExists",
+            "configmaps \"a\" already exists",
+            json!({"name": "a", "kind": "configmaps"})
+        )
     );
 
     // A stale resourceVersion conflicts; none at all is an unconditional update for ConfigMaps.
@@ -61,7 +77,12 @@ async fn crud_round_trip(backend: Backend) {
     assert_eq!(conflict.code, 409);
     assert_eq!(
         conflict.json(),
-        status(409, "Conflict", "Operation cannot be fulfilled on configmaps \"a\": the object has been modified; please apply your changes to the latest version and try again", json!({"name": "a", "kind": "configmaps"}))
+        status(
+            409,
+            "Conflict",
+            "Operation cannot be fulfilled on configmaps \"a\": the object has been modified; please apply your changes to the latest version and try again",
+            json!({"name": "a", "kind": "configmaps"})
+        )
     );
     let mut fresh = object.clone();
     fresh["data"]["k"] = json!("w");
@@ -71,18 +92,35 @@ async fn crud_round_trip(backend: Backend) {
     assert_eq!(updated.code, 200, "{}", updated.text());
     let updated = updated.json();
     assert_eq!(updated["data"]["k"], "w");
-    assert_eq!(updated["metadata"]["uid"], object["metadata"]["uid"], "uid kept");
-    assert_eq!(updated["metadata"]["creationTimestamp"], object["metadata"]["creationTimestamp"]);
+    assert_eq!(
+        updated["metadata"]["uid"], object["metadata"]["uid"],
+        "uid kept"
+    );
+    assert_eq!(
+        updated["metadata"]["creationTimestamp"],
+        object["metadata"]["creationTimestamp"]
+    );
     assert_ne!(updated["metadata"]["resourceVersion"].as_str().unwrap(), rv);
 
     // Name mismatch with the URL.
     let wrong = admin.put(&format!("{CMS}/b"), &updated).await;
     assert_eq!(wrong.code, 400);
-    assert_eq!(wrong.json()["message"], "the name of the object (a) does not match the name on the URL (b)");
+    assert_eq!(
+        wrong.json()["message"],
+        "the name of the object (a) does not match the name on the URL (b)"
+    );
     // PUT of a missing ConfigMap does not create it.
     let missing = admin.put(&format!("{CMS}/zz"), &cm("zz")).await;
     assert_eq!(missing.code, 404);
-    assert_eq!(missing.json(), status(404, "NotFound", "configmaps \"zz\" not found", json!({"name": "zz", "kind": "configmaps"})));
+    assert_eq!(
+        missing.json(),
+        status(
+            404,
+            "NotFound",
+            "configmaps \"zz\" not found",
+            json!({"name": "zz", "kind": "configmaps"})
+        )
+    );
 
     let deleted = admin.delete(&format!("{CMS}/a")).await;
     assert_eq!(deleted.code, 200);
@@ -93,7 +131,15 @@ async fn crud_round_trip(backend: Backend) {
     );
     let gone = admin.get(&format!("{CMS}/a")).await;
     assert_eq!(gone.code, 404);
-    assert_eq!(gone.json(), status(404, "NotFound", "configmaps \"a\" not found", json!({"name": "a", "kind": "configmaps"})));
+    assert_eq!(
+        gone.json(),
+        status(
+            404,
+            "NotFound",
+            "configmaps \"a\" not found",
+            json!({"name": "a", "kind": "configmaps"})
+        )
+    );
     assert_eq!(admin.delete(&format!("{CMS}/a")).await.code, 404);
     server.stop().await;
 }
@@ -102,10 +148,16 @@ async fn generate_name_and_validation(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin();
     let answer = admin
-        .post(CMS, &json!({"metadata": {"generateName": "web-"}, "data": {}}))
+        .post(
+            CMS,
+            &json!({"metadata": {"generateName": "web-"}, "data": {}}),
+        )
         .await;
     assert_eq!(answer.code, 201, "{}", answer.text());
-    let name = answer.json()["metadata"]["name"].as_str().unwrap().to_string();
+    let name = answer.json()["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(name.starts_with("web-") && name.len() == 9, "{name}");
 
     let invalid = admin.post(CMS, &cm("Bad_Name")).await;
@@ -119,7 +171,10 @@ async fn generate_name_and_validation(backend: Backend) {
 
     // The body's kind and apiVersion must fit the endpoint.
     let wrong_version = admin
-        .post(CMS, &json!({"apiVersion": "apps/v1", "kind": "ConfigMap", "metadata": {"name": "x"}}))
+        .post(
+            CMS,
+            &json!({"apiVersion": "apps/v1", "kind": "ConfigMap", "metadata": {"name": "x"}}),
+        )
         .await;
     assert_eq!(wrong_version.code, 400);
     assert_eq!(
@@ -127,7 +182,10 @@ async fn generate_name_and_validation(backend: Backend) {
         "the API version in the data (apps/v1) does not match the expected API version (v1)"
     );
     let other_namespace = admin
-        .post(CMS, &json!({"metadata": {"name": "x", "namespace": "kube-system"}}))
+        .post(
+            CMS,
+            &json!({"metadata": {"name": "x", "namespace": "kube-system"}}),
+        )
         .await;
     assert_eq!(other_namespace.code, 400);
     assert_eq!(
@@ -144,45 +202,104 @@ async fn namespaces_and_their_lifecycle(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin();
     let list = admin.get("/api/v1/namespaces").await.json();
-    let names: Vec<&str> = list["items"].as_array().unwrap().iter().map(|n| n["metadata"]["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["default", "kube-node-lease", "kube-public", "kube-system"]);
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["default", "kube-node-lease", "kube-public", "kube-system"]
+    );
     assert_eq!(list["items"][0]["status"]["phase"], "Active");
-    assert_eq!(list["items"][0]["spec"]["finalizers"], json!(["kubernetes"]));
-    assert_eq!(list["items"][0]["metadata"]["labels"]["kubernetes.io/metadata.name"], "default");
-    assert!(list["items"][0].get("kind").is_none(), "list items carry no type meta");
+    assert_eq!(
+        list["items"][0]["spec"]["finalizers"],
+        json!(["kubernetes"])
+    );
+    assert_eq!(
+        list["items"][0]["metadata"]["labels"]["kubernetes.io/metadata.name"],
+        "default"
+    );
+    assert!(
+        list["items"][0].get("kind").is_none(),
+        "list items carry no type meta"
+    );
     assert_eq!(list["kind"], "NamespaceList");
 
-    let svc = admin.get("/api/v1/namespaces/default/services/kubernetes").await.json();
+    let svc = admin
+        .get("/api/v1/namespaces/default/services/kubernetes")
+        .await
+        .json();
     assert_eq!(svc["spec"]["clusterIP"], "10.96.0.1");
     assert_eq!(svc["spec"]["ports"][0]["targetPort"], server.addr.port());
-    let eps = admin.get("/api/v1/namespaces/default/endpoints/kubernetes").await.json();
+    let eps = admin
+        .get("/api/v1/namespaces/default/endpoints/kubernetes")
+        .await
+        .json();
     assert_eq!(eps["subsets"][0]["addresses"][0]["ip"], "127.0.0.1");
-    let slice = admin.get("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes").await.json();
+    let slice = admin
+        .get("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes")
+        .await
+        .json();
     assert_eq!(slice["endpoints"][0]["addresses"][0], "127.0.0.1");
 
-    let missing = admin.post("/api/v1/namespaces/nope/configmaps", &cm("a")).await;
+    let missing = admin
+        .post("/api/v1/namespaces/nope/configmaps", &cm("a"))
+        .await;
     assert_eq!(missing.code, 404);
-    assert_eq!(missing.json(), status(404, "NotFound", "namespaces \"nope\" not found", json!({"name": "nope", "kind": "namespaces"})));
+    assert_eq!(
+        missing.json(),
+        status(
+            404,
+            "NotFound",
+            "namespaces \"nope\" not found",
+            json!({"name": "nope", "kind": "namespaces"})
+        )
+    );
 
-    assert_eq!(admin.post("/api/v1/namespaces", &json!({"metadata": {"name": "team"}})).await.code, 201);
-    assert_eq!(admin.post("/api/v1/namespaces/team/configmaps", &cm("a")).await.code, 201);
+    assert_eq!(
+        admin
+            .post("/api/v1/namespaces", &json!({"metadata": {"name": "team"}}))
+            .await
+            .code,
+        201
+    );
+    assert_eq!(
+        admin
+            .post("/api/v1/namespaces/team/configmaps", &cm("a"))
+            .await
+            .code,
+        201
+    );
     let deleting = admin.delete("/api/v1/namespaces/team").await;
     assert_eq!(deleting.code, 200);
     let deleting = deleting.json();
     assert_eq!(deleting["status"]["phase"], "Terminating");
     assert!(deleting["metadata"]["deletionTimestamp"].is_string());
-    let refused = admin.post("/api/v1/namespaces/team/configmaps", &cm("b")).await;
+    let refused = admin
+        .post("/api/v1/namespaces/team/configmaps", &cm("b"))
+        .await;
     assert_eq!(refused.code, 403);
     assert_eq!(
         refused.json(),
-        status(403, "Forbidden", "configmaps \"b\" is forbidden: unable to create new content in namespace team because it is being terminated",
-            json!({"name": "b", "kind": "configmaps", "causes": [{"reason": "NamespaceTerminating", "message": "namespace team is being terminated", "field": "metadata.namespace"}]}))
+        status(
+            403,
+            "Forbidden",
+            "configmaps \"b\" is forbidden: unable to create new content in namespace team because it is being terminated",
+            json!({"name": "b", "kind": "configmaps", "causes": [{"reason": "NamespaceTerminating", "message": "namespace team is being terminated", "field": "metadata.namespace"}]})
+        )
     );
     let immortal = admin.delete("/api/v1/namespaces/default").await;
     assert_eq!(immortal.code, 403);
     assert_eq!(
         immortal.json(),
-        status(403, "Forbidden", "namespaces \"default\" is forbidden: this namespace may not be deleted", json!({"name": "default", "kind": "namespaces"}))
+        status(
+            403,
+            "Forbidden",
+            "namespaces \"default\" is forbidden: this namespace may not be deleted",
+            json!({"name": "default", "kind": "namespaces"})
+        )
     );
     server.stop().await;
 }
@@ -218,7 +335,9 @@ async fn status_subresource_and_generation(backend: Backend) {
     status_update["status"] = json!({"replicas": 2, "observedGeneration": 2});
     status_update["spec"]["replicas"] = json!(9);
     status_update["metadata"]["labels"] = json!({"x": "y"});
-    let after = admin.put(&format!("{path}/web/status"), &status_update).await;
+    let after = admin
+        .put(&format!("{path}/web/status"), &status_update)
+        .await;
     assert_eq!(after.code, 200, "{}", after.text());
     let after = after.json();
     assert_eq!(after["status"]["replicas"], 2);
@@ -229,7 +348,13 @@ async fn status_subresource_and_generation(backend: Backend) {
     assert_eq!(got["status"]["observedGeneration"], 2);
 
     // A status subresource that does not exist is a 404.
-    assert_eq!(admin.get("/api/v1/namespaces/default/configmaps/x/status").await.code, 404);
+    assert_eq!(
+        admin
+            .get("/api/v1/namespaces/default/configmaps/x/status")
+            .await
+            .code,
+        404
+    );
     server.stop().await;
 }
 
@@ -242,35 +367,63 @@ async fn finalizers_hold_deletion(backend: Backend) {
     let deleting = admin.delete(&format!("{CMS}/held")).await;
     assert_eq!(deleting.code, 200);
     let deleting = deleting.json();
-    assert!(deleting["metadata"]["deletionTimestamp"].is_string(), "{deleting}");
+    assert!(
+        deleting["metadata"]["deletionTimestamp"].is_string(),
+        "{deleting}"
+    );
     assert_eq!(deleting["metadata"]["deletionGracePeriodSeconds"], 0);
-    assert_eq!(deleting["kind"], "ConfigMap", "a pending delete answers with the object");
+    assert_eq!(
+        deleting["kind"], "ConfigMap",
+        "a pending delete answers with the object"
+    );
     assert_eq!(admin.get(&format!("{CMS}/held")).await.code, 200);
 
     // Orphan propagation adds the orphan finalizer.
     let with_policy = admin
-        .send("DELETE", &format!("{CMS}/held"), &[], r#"{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Orphan"}"#)
+        .send(
+            "DELETE",
+            &format!("{CMS}/held"),
+            &[],
+            r#"{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Orphan"}"#,
+        )
         .await
         .json();
-    assert_eq!(with_policy["metadata"]["finalizers"], json!(["example.com/hold", "orphan"]));
+    assert_eq!(
+        with_policy["metadata"]["finalizers"],
+        json!(["example.com/hold", "orphan"])
+    );
 
     let mut release = admin.get(&format!("{CMS}/held")).await.json();
     release["metadata"]["finalizers"] = json!([]);
     let released = admin.put(&format!("{CMS}/held"), &release).await;
     assert_eq!(released.code, 200, "{}", released.text());
-    assert_eq!(admin.get(&format!("{CMS}/held")).await.code, 404, "gone with its last finalizer");
+    assert_eq!(
+        admin.get(&format!("{CMS}/held")).await.code,
+        404,
+        "gone with its last finalizer"
+    );
 
     // Preconditions.
     let created = admin.post(CMS, &cm("pre")).await.json();
     let wrong_uid = admin
-        .send("DELETE", &format!("{CMS}/pre"), &[], r#"{"preconditions":{"uid":"nope"}}"#)
+        .send(
+            "DELETE",
+            &format!("{CMS}/pre"),
+            &[],
+            r#"{"preconditions":{"uid":"nope"}}"#,
+        )
         .await;
     assert_eq!(wrong_uid.code, 409);
     assert_eq!(
         wrong_uid.json()["message"],
-        format!("Operation cannot be fulfilled on ConfigMap \"pre\": the UID in the precondition (nope) does not match the UID in record ({}). The object might have been deleted and then recreated", created["metadata"]["uid"].as_str().unwrap())
+        format!(
+            "Operation cannot be fulfilled on ConfigMap \"pre\": the UID in the precondition (nope) does not match the UID in record ({}). The object might have been deleted and then recreated",
+            created["metadata"]["uid"].as_str().unwrap()
+        )
     );
-    let bad_policy = admin.delete(&format!("{CMS}/pre?propagationPolicy=Sideways")).await;
+    let bad_policy = admin
+        .delete(&format!("{CMS}/pre?propagationPolicy=Sideways"))
+        .await;
     assert_eq!(bad_policy.code, 422);
     assert_eq!(
         bad_policy.json()["message"],
@@ -279,20 +432,33 @@ async fn finalizers_hold_deletion(backend: Backend) {
 
     // Pods are returned whole when deleted.
     let pod = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}});
-    let created = admin.post("/api/v1/namespaces/default/pods", &pod).await.json();
+    let created = admin
+        .post("/api/v1/namespaces/default/pods", &pod)
+        .await
+        .json();
     assert_eq!(created["status"]["phase"], "Pending");
     assert_eq!(created["status"]["qosClass"], "BestEffort");
     let deleted = admin.delete("/api/v1/namespaces/default/pods/p").await;
     assert_eq!(deleted.code, 200);
     assert_eq!(deleted.json()["kind"], "Pod");
-    assert_eq!(admin.get("/api/v1/namespaces/default/pods/p").await.code, 404, "unscheduled pods go at once");
+    assert_eq!(
+        admin.get("/api/v1/namespaces/default/pods/p").await.code,
+        404,
+        "unscheduled pods go at once"
+    );
     server.stop().await;
 }
 
 async fn lists_page_and_select(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin();
-    for (name, tier) in [("a", "web"), ("b", "db"), ("c", "web"), ("d", "cache"), ("e", "web")] {
+    for (name, tier) in [
+        ("a", "web"),
+        ("b", "db"),
+        ("c", "web"),
+        ("d", "cache"),
+        ("e", "web"),
+    ] {
         let mut object = cm(name);
         object["metadata"]["labels"] = json!({"tier": tier});
         assert_eq!(admin.post(CMS, &object).await.code, 201);
@@ -302,36 +468,74 @@ async fn lists_page_and_select(backend: Backend) {
     assert_eq!(first["items"].as_array().unwrap().len(), 2);
     assert_eq!(first["metadata"]["remainingItemCount"], 3);
     let token = first["metadata"]["continue"].as_str().unwrap();
-    let second = admin.get(&format!("{CMS}?limit=2&continue={token}")).await.json();
-    let names: Vec<&str> = second["items"].as_array().unwrap().iter().map(|i| i["metadata"]["name"].as_str().unwrap()).collect();
+    let second = admin
+        .get(&format!("{CMS}?limit=2&continue={token}"))
+        .await
+        .json();
+    let names: Vec<&str> = second["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["c", "d"]);
-    assert_eq!(second["metadata"]["resourceVersion"], first["metadata"]["resourceVersion"], "one snapshot");
+    assert_eq!(
+        second["metadata"]["resourceVersion"], first["metadata"]["resourceVersion"],
+        "one snapshot"
+    );
 
-    let web = admin.get(&format!("{CMS}?labelSelector=tier%20in%20(web,cache),tier!=cache")).await.json();
+    let web = admin
+        .get(&format!(
+            "{CMS}?labelSelector=tier%20in%20(web,cache),tier!=cache"
+        ))
+        .await
+        .json();
     assert_eq!(web["items"].as_array().unwrap().len(), 3);
-    let by_name = admin.get(&format!("{CMS}?fieldSelector=metadata.name%3Db")).await.json();
+    let by_name = admin
+        .get(&format!("{CMS}?fieldSelector=metadata.name%3Db"))
+        .await
+        .json();
     assert_eq!(by_name["items"][0]["metadata"]["name"], "b");
-    let all = admin.get("/api/v1/configmaps?labelSelector=tier").await.json();
+    let all = admin
+        .get("/api/v1/configmaps?labelSelector=tier")
+        .await
+        .json();
     assert_eq!(all["items"].as_array().unwrap().len(), 5);
 
     let bad_selector = admin.get(&format!("{CMS}?labelSelector=a%20in%20b")).await;
     assert_eq!(bad_selector.code, 400);
     let bad_limit = admin.get(&format!("{CMS}?limit=x")).await;
     assert_eq!(bad_limit.code, 400);
-    assert_eq!(bad_limit.json()["message"], "strconv.ParseInt: parsing \"x\": invalid syntax");
-    let bad_match = admin.get(&format!("{CMS}?resourceVersionMatch=Exact")).await;
+    assert_eq!(
+        bad_limit.json()["message"],
+        "strconv.ParseInt: parsing \"x\": invalid syntax"
+    );
+    let bad_match = admin
+        .get(&format!("{CMS}?resourceVersionMatch=Exact"))
+        .await;
     assert_eq!(bad_match.code, 422);
 
     // An exact list at a compacted revision is 410 Gone.
-    let rv: i64 = first["metadata"]["resourceVersion"].as_str().unwrap().parse().unwrap();
+    let rv: i64 = first["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     admin.post(CMS, &cm("f")).await;
     server.store.compact(rv + 1).await.unwrap();
-    let gone = admin.get(&format!("{CMS}?resourceVersion={}&resourceVersionMatch=Exact", rv - 1)).await;
+    let gone = admin
+        .get(&format!(
+            "{CMS}?resourceVersion={}&resourceVersionMatch=Exact",
+            rv - 1
+        ))
+        .await;
     assert_eq!(gone.code, 410, "{}", gone.text());
     assert_eq!(gone.json()["reason"], "Expired");
 
     // deletecollection removes what the selector matches and answers with the list.
-    let removed = admin.delete(&format!("{CMS}?labelSelector=tier%3Dweb")).await;
+    let removed = admin
+        .delete(&format!("{CMS}?labelSelector=tier%3Dweb"))
+        .await;
     assert_eq!(removed.code, 200, "{}", removed.text());
     assert_eq!(removed.json()["items"].as_array().unwrap().len(), 3);
     let left = admin.get(&format!("{CMS}?labelSelector=tier")).await.json();
@@ -343,9 +547,18 @@ async fn watches_stream_changes(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin();
     let created = admin.post(CMS, &cm("w")).await.json();
-    let rv = created["metadata"]["resourceVersion"].as_str().unwrap().to_string();
-    let mut watch = admin.watch(&format!("{CMS}?watch=true&resourceVersion={rv}")).await;
-    let mut by_path = admin.watch(&format!("/api/v1/watch/namespaces/default/configmaps/w?resourceVersion={rv}")).await;
+    let rv = created["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut watch = admin
+        .watch(&format!("{CMS}?watch=true&resourceVersion={rv}"))
+        .await;
+    let mut by_path = admin
+        .watch(&format!(
+            "/api/v1/watch/namespaces/default/configmaps/w?resourceVersion={rv}"
+        ))
+        .await;
     let mut update = created.clone();
     update["data"]["k"] = json!("changed");
     assert_eq!(admin.put(&format!("{CMS}/w"), &update).await.code, 200);
@@ -355,13 +568,20 @@ async fn watches_stream_changes(backend: Backend) {
     let event = watch.next().await.unwrap();
     assert_eq!(event["type"], "MODIFIED");
     assert_eq!(event["object"]["data"]["k"], "changed");
-    assert_eq!(event["object"]["kind"], "ConfigMap", "watch objects carry their type");
+    assert_eq!(
+        event["object"]["kind"], "ConfigMap",
+        "watch objects carry their type"
+    );
     assert_eq!(watch.next().await.unwrap()["type"], "ADDED");
     let deleted = watch.next().await.unwrap();
     assert_eq!(deleted["type"], "DELETED");
     assert_eq!(deleted["object"]["metadata"]["name"], "w");
     assert_eq!(by_path.next().await.unwrap()["type"], "MODIFIED");
-    assert_eq!(by_path.next().await.unwrap()["type"], "DELETED", "one object only");
+    assert_eq!(
+        by_path.next().await.unwrap()["type"],
+        "DELETED",
+        "one object only"
+    );
 
     // Watch-list: every object, then the annotated bookmark.
     let mut list = admin
@@ -373,15 +593,24 @@ async fn watches_stream_changes(backend: Backend) {
     let bookmark = list.next().await.unwrap();
     assert_eq!(bookmark["type"], "BOOKMARK");
     assert_eq!(bookmark["object"]["kind"], "ConfigMap");
-    assert_eq!(bookmark["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"], "true");
+    assert_eq!(
+        bookmark["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
+        "true"
+    );
 
     // timeoutSeconds ends the stream.
-    let mut short = admin.watch(&format!("{CMS}?watch=true&timeoutSeconds=1&resourceVersion=0")).await;
+    let mut short = admin
+        .watch(&format!(
+            "{CMS}?watch=true&timeoutSeconds=1&resourceVersion=0"
+        ))
+        .await;
     assert_eq!(short.next().await.unwrap()["type"], "ADDED");
     assert!(short.next().await.is_none());
 
     // Invalid watch options fail before the stream starts.
-    let refused = admin.get(&format!("{CMS}?watch=true&sendInitialEvents=true")).await;
+    let refused = admin
+        .get(&format!("{CMS}?watch=true&sendInitialEvents=true"))
+        .await;
     assert_eq!(refused.code, 422);
     assert_eq!(
         refused.json()["message"],
@@ -394,37 +623,82 @@ async fn content_negotiation_and_media_errors(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin();
     let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata:\n  k: v\n";
-    let created = admin.send("POST", CMS, &[("content-type", "application/yaml"), ("accept", "application/yaml")], yaml).await;
+    let created = admin
+        .send(
+            "POST",
+            CMS,
+            &[
+                ("content-type", "application/yaml"),
+                ("accept", "application/yaml"),
+            ],
+            yaml,
+        )
+        .await;
     assert_eq!(created.code, 201, "{}", created.text());
     assert_eq!(created.header("content-type"), "application/yaml");
     assert!(created.text().contains("name: y"), "{}", created.text());
 
-    let table = admin.send("GET", CMS, &[("accept", "application/json;as=Table;v=v1;g=meta.k8s.io")], "").await.json();
+    let table = admin
+        .send(
+            "GET",
+            CMS,
+            &[("accept", "application/json;as=Table;v=v1;g=meta.k8s.io")],
+            "",
+        )
+        .await
+        .json();
     assert_eq!(table["kind"], "Table");
     assert_eq!(table["apiVersion"], "meta.k8s.io/v1");
     assert_eq!(table["rows"][0]["cells"][0], "y");
     assert_eq!(table["rows"][0]["object"]["kind"], "PartialObjectMetadata");
     let none = admin
-        .send("GET", &format!("{CMS}?includeObject=None"), &[("accept", "application/json;as=Table;v=v1;g=meta.k8s.io")], "")
+        .send(
+            "GET",
+            &format!("{CMS}?includeObject=None"),
+            &[("accept", "application/json;as=Table;v=v1;g=meta.k8s.io")],
+            "",
+        )
         .await
         .json();
     assert!(none["rows"][0].get("object").is_none());
 
     let partial = admin
-        .send("GET", CMS, &[("accept", "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io")], "")
+        .send(
+            "GET",
+            CMS,
+            &[(
+                "accept",
+                "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io",
+            )],
+            "",
+        )
         .await
         .json();
     assert_eq!(partial["kind"], "PartialObjectMetadataList");
     assert_eq!(partial["items"][0]["metadata"]["name"], "y");
     assert!(partial["items"][0].get("data").is_none());
 
-    let not_acceptable = admin.send("GET", CMS, &[("accept", "application/vnd.kubernetes.protobuf")], "").await;
+    let not_acceptable = admin
+        .send(
+            "GET",
+            CMS,
+            &[("accept", "application/vnd.kubernetes.protobuf")],
+            "",
+        )
+        .await;
     assert_eq!(not_acceptable.code, 406);
     assert_eq!(
         not_acceptable.json(),
-        status(406, "NotAcceptable", "only the following media types are accepted: application/json, application/yaml", Value::Null)
+        status(
+            406,
+            "NotAcceptable",
+            "only the following media types are accepted: application/json, application/yaml",
+            Value::Null
+        )
     );
-    let unsupported = admin.send("POST", CMS, &[("content-type", "text/plain")], "x").await;
+    let unsupported = admin
+        .send("POST", CMS, &[("content-type", "text/plain")], "x")
+        .await;
     assert_eq!(unsupported.code, 415);
     assert_eq!(unsupported.json()["reason"], "UnsupportedMediaType");
 
@@ -433,19 +707,36 @@ async fn content_negotiation_and_media_errors(backend: Backend) {
     assert_eq!(too_large.code, 413);
     assert_eq!(
         too_large.json(),
-        status(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728", Value::Null)
+        status(
+            413,
+            "RequestEntityTooLarge",
+            "Request entity too large: limit is 3145728",
+            Value::Null
+        )
     );
-    assert_eq!(admin.get(&format!("{CMS}/big")).await.code, 404, "nothing stored");
+    assert_eq!(
+        admin.get(&format!("{CMS}/big")).await.code,
+        404,
+        "nothing stored"
+    );
 
     // Verbs a resource lacks: 405 MethodNotAllowed.
     let not_allowed = admin.delete("/api/v1/namespaces").await;
     assert_eq!(not_allowed.code, 405);
     assert_eq!(
         not_allowed.json(),
-        status(405, "MethodNotAllowed", "deletecollection is not supported on resources of kind \"namespaces\"", json!({"kind": "namespaces"}))
+        status(
+            405,
+            "MethodNotAllowed",
+            "deletecollection is not supported on resources of kind \"namespaces\"",
+            json!({"kind": "namespaces"})
+        )
     );
     // Unknown resources: the generic 404.
-    assert_eq!(admin.get("/api/v1/namespaces/default/widgets").await.code, 404);
+    assert_eq!(
+        admin.get("/api/v1/namespaces/default/widgets").await.code,
+        404
+    );
     server.stop().await;
 }
 
@@ -461,7 +752,12 @@ on_both_backends!(
 );
 
 /// A client certificate signed by the server's CA (user `cn`, groups `orgs`).
-fn client_cert(server: &TestServer, dir: &std::path::Path, cn: &str, orgs: &[&str]) -> (std::path::PathBuf, std::path::PathBuf) {
+fn client_cert(
+    server: &TestServer,
+    dir: &std::path::Path,
+    cn: &str,
+    orgs: &[&str],
+) -> (std::path::PathBuf, std::path::PathBuf) {
     use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair};
     let ca_cert = std::fs::read_to_string(&server.pki.ca_cert).unwrap();
     let ca_key = KeyPair::from_pem(&std::fs::read_to_string(&server.pki.ca_key).unwrap()).unwrap();
@@ -470,7 +766,9 @@ fn client_cert(server: &TestServer, dir: &std::path::Path, cn: &str, orgs: &[&st
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.distinguished_name.push(DnType::CommonName, cn);
     for org in orgs {
-        params.distinguished_name.push(DnType::OrganizationName, *org);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, *org);
     }
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     let cert = params.signed_by(&key, &issuer).unwrap();
@@ -509,15 +807,24 @@ async fn too_many_requests_in_flight() {
     assert_eq!(refused.code, 429, "{}", refused.text());
     assert_eq!(refused.header("retry-after"), "1");
     assert_eq!(refused.header("content-type"), "text/plain; charset=utf-8");
-    assert_eq!(refused.text(), "Too many requests, please try again later.\n");
+    assert_eq!(
+        refused.text(),
+        "Too many requests, please try again later.\n"
+    );
     // Reads have their own pool; the admin is never refused.
-    assert_eq!(jane.get(CMS).await.code, 403, "past the limiter, authorization decides");
+    assert_eq!(
+        jane.get(CMS).await.code,
+        403,
+        "past the limiter, authorization decides"
+    );
     assert_eq!(server.admin().post(CMS, &cm("admin")).await.code, 201);
 
     slow.write_all(&body[10..]).await.unwrap();
     slow.flush().await.unwrap();
     let mut answer = vec![0u8; 12];
-    tokio::io::AsyncReadExt::read_exact(&mut slow, &mut answer).await.unwrap();
+    tokio::io::AsyncReadExt::read_exact(&mut slow, &mut answer)
+        .await
+        .unwrap();
     assert_eq!(&answer, b"HTTP/1.1 201");
     server.stop().await;
 }

@@ -259,8 +259,7 @@ async fn server(args: ServerArgs) -> Result<(), MainError> {
     };
     let config = ServerConfig {
         client_ca: Some(pki.ca_cert.clone()),
-        service_ip: first_service_ip(&args.service_cluster_ip_range)
-            .map_err(MainError::Flag)?,
+        service_ip: first_service_ip(&args.service_cluster_ip_range).map_err(MainError::Flag)?,
         ..ServerConfig::new(
             SocketAddr::new(args.bind_address, args.secure_port),
             pki.serving_cert.clone(),

@@ -284,8 +284,6 @@ pub(crate) enum GoValue {
     Int(i64),
     /// A string (also a quantity, a time).
     Str(String),
-    /// An already decoded JSON value carried through unchanged (object metadata, selectors).
-    Json(Value),
     /// A slice.
     Array(Vec<GoValue>),
     /// A struct (members in field order) or a map (members sorted by key).
@@ -357,7 +355,6 @@ impl GoValue {
                 let _ = write!(out, "{i}");
             }
             GoValue::Str(s) => push_json_string(out, s),
-            GoValue::Json(v) => out.push_str(&ironkube_apimachinery::gocompat::marshal_value(v)),
             GoValue::Array(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -391,7 +388,6 @@ impl GoValue {
             GoValue::Null => Value::Null,
             GoValue::Int(i) => Value::Number(Number::from(i)),
             GoValue::Str(s) => Value::String(s),
-            GoValue::Json(v) => v,
             GoValue::Array(items) => {
                 Value::Array(items.into_iter().map(GoValue::into_value).collect())
             }
@@ -696,15 +692,11 @@ mod tests {
             .field("n", GoValue::Null)
             .opt("x", None)
             .field("i", GoValue::Int(-3))
-            .field("j", GoValue::Json(json!({"b": 1, "a": [true]})))
             .build();
         assert_eq!(
             v.to_json_string(),
-            r#"{"type":"a\u003cb\u003e","n":null,"i":-3,"j":{"a":[true],"b":1}}"#
+            r#"{"type":"a\u003cb\u003e","n":null,"i":-3}"#
         );
-        assert_eq!(
-            v.into_value(),
-            json!({"type": "a<b>", "i": -3, "j": {"b": 1, "a": [true]}})
-        );
+        assert_eq!(v.into_value(), json!({"type": "a<b>", "i": -3}));
     }
 }

@@ -59,7 +59,12 @@ pub(crate) struct Shape<'a> {
 }
 
 /// A body with its content type.
-pub(crate) fn body_response(code: StatusCode, encoding: Encoding, json: Bytes, pretty: bool) -> Response {
+pub(crate) fn body_response(
+    code: StatusCode,
+    encoding: Encoding,
+    json: Bytes,
+    pretty: bool,
+) -> Response {
     let (content_type, body) = match encoding {
         Encoding::Json if pretty => {
             let body = serde_json::from_slice::<Value>(&json)
@@ -108,10 +113,8 @@ fn column_definitions(shape: &Shape<'_>) -> Value {
     )
 }
 
-/// One Table row.
-fn table_row(shape: &Shape<'_>, object: &Value, meta_version: &str) -> Value {
-    let now = time::OffsetDateTime::now_utc();
-    let cells = table::cells(shape.group, shape.version, shape.kind, object, now);
+/// One Table row of `object` with the given cells.
+fn table_row(shape: &Shape<'_>, object: &Value, cells: Vec<Value>, meta_version: &str) -> Value {
     let mut row = json!({ "cells": cells });
     match shape.include_object {
         IncludeObject::None => {}
@@ -121,8 +124,8 @@ fn table_row(shape: &Shape<'_>, object: &Value, meta_version: &str) -> Value {
     row
 }
 
-/// A Table of `objects`; `headers` false omits the column definitions (watch events after the
-/// first).
+/// A Table of `objects` (in the printers' list order); `headers` false omits the column
+/// definitions (watch events after the first).
 pub(crate) fn table(
     shape: &Shape<'_>,
     meta_version: &str,
@@ -130,9 +133,17 @@ pub(crate) fn table(
     list_meta: Value,
     headers: bool,
 ) -> Value {
-    let rows: Vec<Value> = objects
-        .iter()
-        .map(|o| table_row(shape, o, meta_version))
+    let now = time::OffsetDateTime::now_utc();
+    let rows: Vec<Value> = table::list_rows(shape.group, shape.version, shape.kind, objects, now)
+        .into_iter()
+        .filter_map(|row| {
+            let object = objects.get(row.item)?;
+            let mut value = table_row(shape, object, row.cells, meta_version);
+            if let Some(conditions) = row.conditions {
+                value["conditions"] = conditions;
+            }
+            Some(value)
+        })
         .collect();
     json!({
         "kind": "Table",

@@ -219,12 +219,8 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
         )));
     };
     if !path_name.is_empty() {
-        let errors = crate::validation::path_segment_name_errors(&path_name);
-        if let Some(first) = errors.first() {
-            return Err(Box::new(Status::bad_request(format!(
-                "invalid resource name {}: {first}",
-                ironkube_apimachinery::gocompat::quote(&path_name)
-            ))));
+        if let Some(message) = crate::validation::name_parameter_error(&path_name) {
+            return Err(Box::new(Status::bad_request(message)));
         }
     }
     let query = Query::parse(req.uri().query().unwrap_or(""));

@@ -237,9 +237,11 @@ mod tests {
             negotiate_output(&headers, Endpoint::Object).unwrap(),
             Output::JSON
         );
-        let err =
-            negotiate_output(&accept("application/vnd.kubernetes.protobuf"), Endpoint::Object)
-                .unwrap_err();
+        let err = negotiate_output(
+            &accept("application/vnd.kubernetes.protobuf"),
+            Endpoint::Object,
+        )
+        .unwrap_err();
         assert_eq!(err.code, 406);
         assert_eq!(
             err.message,

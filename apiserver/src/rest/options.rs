@@ -52,7 +52,9 @@ impl Query {
         match self.get(name) {
             None => Ok(None),
             Some(value) => value.parse::<i64>().map(Some).map_err(|_| {
-                let why = if value.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
+                let why = if value
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
                     && !value.is_empty()
                     && value.len() > 1
                 {
@@ -100,16 +102,23 @@ impl ListParams {
             .map_err(|err| Status::bad_request(err.to_string()))?;
         let fields = FieldSelector::parse(query.string("fieldSelector"))
             .map_err(|err| Status::bad_request(err.to_string()))?;
-        fields::check_field_selector(info.group, info.version, info.resource, &fields)
-            .map_err(Status::bad_request)?;
+        // Field labels as the stored objects name them (events.k8s.io `regarding.*` are the
+        // stored Event's `involvedObject.*`).
+        let fields =
+            fields::convert_field_selector(info.group, info.version, info.resource, &fields)
+                .map_err(Status::bad_request)?;
+        let (storage_group, storage_version) = match &info.storage {
+            Some(storage) => (storage.group, storage.version),
+            None => (info.group, info.version),
+        };
         let params = Self {
             watch,
             selection: Selection {
                 labels,
                 fields,
                 field_set: fields::field_set(
-                    info.group,
-                    info.version,
+                    storage_group,
+                    storage_version,
                     info.resource,
                     info.namespaced,
                 ),
@@ -260,6 +269,10 @@ mod tests {
         );
         let q = Query::parse("sendInitialEvents=true");
         let err = ListParams::parse(&q, &pods(), true).unwrap_err();
-        assert!(err.message.contains("sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+        assert!(
+            err.message.contains(
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"
+            )
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! Reads: get and list (upstream's `GetResource` and `ListResource`).
 
-use axum::http::StatusCode;
 use super::encode::{self, IncludeObject, ListItem, Shape};
 use super::negotiation::{Endpoint, negotiate_output};
 use super::options::ListParams;
 use super::{Ctx, Reply};
+use axum::http::StatusCode;
 
 /// The shape of responses for this request.
 pub(super) fn shape(ctx: &Ctx) -> Shape<'_> {

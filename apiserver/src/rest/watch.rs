@@ -62,7 +62,10 @@ pub(super) async fn watch(ctx: Ctx) -> Reply {
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-cache, private"),
+            ),
         ],
         Body::from_stream(stream),
     )
@@ -102,20 +105,22 @@ impl EventEncoder {
                     Representation::Object => encode::to_bytes(&value),
                 }
             }
-            WatchEvent::Added(object) | WatchEvent::Modified(object) | WatchEvent::Deleted(object) => {
-                match (self.representation, self.ctx.converts()) {
-                    (Representation::Object, false) => object.json(),
-                    _ => match self.ctx.to_served(object) {
-                        Ok(value) => self.represent(&value),
-                        Err(status) => {
-                            return line(
-                                "ERROR",
-                                &serde_json::to_vec(&status).map(Bytes::from).unwrap_or_default(),
-                            );
-                        }
-                    },
-                }
-            }
+            WatchEvent::Added(object)
+            | WatchEvent::Modified(object)
+            | WatchEvent::Deleted(object) => match (self.representation, self.ctx.converts()) {
+                (Representation::Object, false) => object.json(),
+                _ => match self.ctx.to_served(object) {
+                    Ok(value) => self.represent(&value),
+                    Err(status) => {
+                        return line(
+                            "ERROR",
+                            &serde_json::to_vec(&status)
+                                .map(Bytes::from)
+                                .unwrap_or_default(),
+                        );
+                    }
+                },
+            },
         };
         line(event.type_name(), &object)
     }
@@ -123,7 +128,9 @@ impl EventEncoder {
     fn represent(&mut self, value: &Value) -> Bytes {
         match self.representation {
             Representation::Object => encode::to_bytes(value),
-            Representation::PartialMetadata(v) => encode::to_bytes(&encode::partial_metadata(value, v)),
+            Representation::PartialMetadata(v) => {
+                encode::to_bytes(&encode::partial_metadata(value, v))
+            }
             Representation::Table(v) => {
                 let shape: Shape<'_> = shape(&self.ctx);
                 let rv = value

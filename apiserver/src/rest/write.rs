@@ -81,7 +81,12 @@ impl Ctx {
 
     /// The Status of field errors on an object of this kind.
     fn invalid(&self, name: &str, errors: &[FieldError]) -> Box<Status> {
-        Box::new(Status::invalid(self.info.group, self.info.kind, name, errors))
+        Box::new(Status::invalid(
+            self.info.group,
+            self.info.kind,
+            name,
+            errors,
+        ))
     }
 }
 
@@ -244,8 +249,12 @@ fn generate_name(prefix: &str) -> String {
 
 /// Validation of a new object (upstream's `BeforeCreate` validation step).
 fn validate_create(ctx: &Ctx, object: &Value) -> Result<(), Box<Status>> {
-    let rule = validation::name_rule(ctx.info.group, ctx.info.resource);
-    let errors = validation::validate_object_meta(object, ctx.info.namespaced, rule);
+    let errors = validation::validate_create(
+        ctx.info.group,
+        ctx.info.resource,
+        ctx.info.namespaced,
+        object,
+    );
     if errors.is_empty() {
         Ok(())
     } else {
@@ -255,9 +264,13 @@ fn validate_create(ctx: &Ctx, object: &Value) -> Result<(), Box<Status>> {
 
 /// Validation of an update (upstream's `BeforeUpdate` validation step).
 fn validate_update(ctx: &Ctx, new: &Value, old: &Value) -> Result<(), Box<Status>> {
-    let rule = validation::name_rule(ctx.info.group, ctx.info.resource);
-    let mut errors = validation::validate_object_meta(new, ctx.info.namespaced, rule);
-    errors.extend(validation::validate_object_meta_update(new, old));
+    let errors = validation::validate_update(
+        ctx.info.group,
+        ctx.info.resource,
+        ctx.info.namespaced,
+        new,
+        old,
+    );
     if errors.is_empty() {
         Ok(())
     } else {
@@ -401,7 +414,9 @@ fn update_object(
                 0i64,
                 "must be specified for an update",
             )];
-            return Err(Status::invalid(ctx.info.group, ctx.info.resource, &ctx.name, &errors).into());
+            return Err(
+                Status::invalid(ctx.info.group, ctx.info.resource, &ctx.name, &errors).into(),
+            );
         }
         meta_mut(&mut new).insert("resourceVersion".into(), json!(old_rv));
     } else if new_rv != old_rv {
@@ -472,7 +487,11 @@ where
         .await;
     match result {
         Ok(object) => {
-            let code = if created { StatusCode::CREATED } else { StatusCode::OK };
+            let code = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             respond(ctx, code, &object)
         }
         Err(WriteError::DeleteNow(new)) => {
@@ -501,7 +520,9 @@ where
                 None,
             ))
         }
-        Err(err) => Err(ctx.write_status(err, if created { "create" } else { "update" }, &ctx.name)),
+        Err(err) => {
+            Err(ctx.write_status(err, if created { "create" } else { "update" }, &ctx.name))
+        }
     }
 }
 
@@ -617,7 +638,11 @@ fn merge_patch(target: &mut Value, patch: &Value, strategic: bool) {
         if value.is_null() {
             target.remove(key);
         } else {
-            merge_patch(target.entry(key.clone()).or_insert(Value::Null), value, strategic);
+            merge_patch(
+                target.entry(key.clone()).or_insert(Value::Null),
+                value,
+                strategic,
+            );
         }
     }
 }
@@ -641,8 +666,8 @@ impl DeleteOptions {
             options.propagation_policy = ctx.query.get("propagationPolicy").map(str::to_string);
         } else {
             let format = negotiate_input(&ctx.headers)?;
-            let value = decode_body(format, &bytes)
-                .map_err(|err| Box::new(Status::bad_request(err)))?;
+            let value =
+                decode_body(format, &bytes).map_err(|err| Box::new(Status::bad_request(err)))?;
             if let Some(kind) = value.get("kind").and_then(Value::as_str) {
                 if kind != "DeleteOptions" {
                     return Err(Box::new(Status::bad_request(
@@ -683,7 +708,12 @@ impl DeleteOptions {
             }
         }
         if !errors.is_empty() {
-            return Err(Box::new(Status::invalid("meta.k8s.io", "DeleteOptions", "", &errors)));
+            return Err(Box::new(Status::invalid(
+                "meta.k8s.io",
+                "DeleteOptions",
+                "",
+                &errors,
+            )));
         }
         Ok(options)
     }
@@ -701,16 +731,27 @@ enum Deletion {
 
 /// The garbage-collection finalizers a delete adds or removes (upstream's
 /// `deletionFinalizersForGarbageCollection`): the new finalizer list when it changes.
-fn gc_finalizers(strategy: &Strategy, object: &Value, options: &DeleteOptions) -> Option<Vec<Value>> {
+fn gc_finalizers(
+    strategy: &Strategy,
+    object: &Value,
+    options: &DeleteOptions,
+) -> Option<Vec<Value>> {
     if strategy.gc_policy == GcPolicy::Unsupported {
         return None;
     }
     let existing: Vec<String> = meta(object, "finalizers")
         .and_then(Value::as_array)
-        .map(|f| f.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|f| {
+            f.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let has = |name: &str| existing.iter().any(|f| f == name);
-    let orphan = match (&options.orphan_dependents, options.propagation_policy.as_deref()) {
+    let orphan = match (
+        &options.orphan_dependents,
+        options.propagation_policy.as_deref(),
+    ) {
         (Some(orphan), _) => *orphan,
         (None, Some("Orphan")) => true,
         (None, Some(_)) => false,
@@ -718,7 +759,10 @@ fn gc_finalizers(strategy: &Strategy, object: &Value, options: &DeleteOptions) -
         (None, None) if has("foregroundDeletion") => false,
         (None, None) => strategy.gc_policy == GcPolicy::OrphanDependents,
     };
-    let foreground = match (&options.orphan_dependents, options.propagation_policy.as_deref()) {
+    let foreground = match (
+        &options.orphan_dependents,
+        options.propagation_policy.as_deref(),
+    ) {
         (Some(_), _) => false,
         (None, Some("Foreground")) => true,
         (None, Some(_)) => false,
@@ -817,7 +861,9 @@ fn before_delete(
     check_delete_preconditions(ctx, object, options)?;
     let mut updated = object.clone();
     let deleting = meta(object, "deletionTimestamp").is_some_and(|t| !t.is_null());
-    let generation = meta(object, "generation").and_then(Value::as_i64).unwrap_or(0);
+    let generation = meta(object, "generation")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     let mut graceful = false;
     if ctx.strategy.graceful {
         let current_grace = meta(object, "deletionGracePeriodSeconds").and_then(Value::as_i64);
@@ -874,7 +920,11 @@ fn before_delete(
 }
 
 /// Deletes one object with upstream's generic-store semantics.
-async fn delete_one(ctx: &Ctx, name: &str, options: &DeleteOptions) -> Result<Deletion, Box<Status>> {
+async fn delete_one(
+    ctx: &Ctx,
+    name: &str,
+    options: &DeleteOptions,
+) -> Result<Deletion, Box<Status>> {
     namespace_lifecycle(ctx, Operation::Delete, name).await?;
     let store = ctx.storage.store();
     if ctx.info.group.is_empty() && ctx.info.resource == "namespaces" {
@@ -893,7 +943,10 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &DeleteOptions) -> Result<De
             |current: Option<Value>| {
                 let result = (|| {
                     let Some(current) = current else {
-                        return Err(StorageError::NotFound { key: name.to_string() }.into());
+                        return Err(StorageError::NotFound {
+                            key: name.to_string(),
+                        }
+                        .into());
                     };
                     match before_delete(ctx, &current, options)? {
                         Some(updated) => {
@@ -920,7 +973,11 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &DeleteOptions) -> Result<De
             return Ok(Deletion::AlreadyDeleting(object));
         }
         Err(WriteError::Storage(StorageError::NotFound { .. })) => {
-            return Err(Box::new(Status::not_found(ctx.info.group, ctx.info.resource, name)));
+            return Err(Box::new(Status::not_found(
+                ctx.info.group,
+                ctx.info.resource,
+                name,
+            )));
         }
         Err(err) => return Err(ctx.write_status(err, "delete", name)),
     };
@@ -941,13 +998,9 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &DeleteOptions) -> Result<De
         resource_version: None,
     };
     match store
-        .delete(
-            ctx.ns(),
-            name,
-            &preconditions,
-            None,
-            |_: &Value| Ok::<(), StorageError>(()),
-        )
+        .delete(ctx.ns(), name, &preconditions, None, |_: &Value| {
+            Ok::<(), StorageError>(())
+        })
         .await
     {
         Ok(deleted) => Ok(Deletion::Deleted(deleted)),
@@ -1044,7 +1097,9 @@ pub(super) async fn delete(ctx: Ctx, body: Body) -> Reply {
     let options = DeleteOptions::read(&ctx, body).await?;
     let name = ctx.name.clone();
     match delete_one(&ctx, &name, &options).await? {
-        Deletion::Deleted(object) | Deletion::AlreadyDeleting(object) => finalize_delete(&ctx, &object),
+        Deletion::Deleted(object) | Deletion::AlreadyDeleting(object) => {
+            finalize_delete(&ctx, &object)
+        }
         Deletion::Pending(object) => {
             let code = if options.orphan_dependents == Some(false) {
                 StatusCode::ACCEPTED
@@ -1114,7 +1169,10 @@ mod tests {
             &json!({"metadata": {"labels": {"y": "2"}}, "$setElementOrder/x": []}),
             true,
         );
-        assert_eq!(target, json!({"metadata": {"labels": {"x": "1", "y": "2"}}}));
+        assert_eq!(
+            target,
+            json!({"metadata": {"labels": {"x": "1", "y": "2"}}})
+        );
     }
 
     #[test]
@@ -1141,7 +1199,10 @@ mod tests {
             propagation_policy: Some("Orphan".into()),
             ..DeleteOptions::default()
         };
-        assert_eq!(gc_finalizers(&strategy, &object, &orphan), Some(vec![json!("orphan")]));
+        assert_eq!(
+            gc_finalizers(&strategy, &object, &orphan),
+            Some(vec![json!("orphan")])
+        );
         let foreground = DeleteOptions {
             propagation_policy: Some("Foreground".into()),
             ..DeleteOptions::default()
@@ -1150,6 +1211,9 @@ mod tests {
             gc_finalizers(&strategy, &object, &foreground),
             Some(vec![json!("foregroundDeletion")])
         );
-        assert_eq!(gc_finalizers(&strategy, &object, &DeleteOptions::default()), None);
+        assert_eq!(
+            gc_finalizers(&strategy, &object, &DeleteOptions::default()),
+            None
+        );
     }
 }

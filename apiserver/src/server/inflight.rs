@@ -46,7 +46,11 @@ fn is_long_running(info: &RequestInfo) -> bool {
 }
 
 /// Serves the request within the limits, or answers 429.
-pub(super) async fn limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+pub(super) async fn limit(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let Some(info) = req.extensions().get::<RequestInfo>() else {
         return next.run(req).await;
     };

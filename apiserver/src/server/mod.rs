@@ -41,8 +41,8 @@ use tower::ServiceExt;
 use crate::registry::Registry;
 use crate::resources::{ResourceStorage, Resources};
 
-pub(crate) use error::status_response;
 pub use error::ApiError;
+pub(crate) use error::status_response;
 pub use identity::UserInfo;
 pub use routes::{AGGREGATED_MEDIA_TYPE, GIT_VERSION};
 pub use tls::TlsError;

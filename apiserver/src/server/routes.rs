@@ -52,7 +52,10 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/apis/{group}/{version}", get(group_version))
         .route("/openapi/v3", get(openapi_root))
         .route("/openapi/v3/api/{version}", get(openapi_legacy))
-        .route("/openapi/v3/apis/{group}/{version}", get(openapi_group_version))
+        .route(
+            "/openapi/v3/apis/{group}/{version}",
+            get(openapi_group_version),
+        )
         .fallback(resource_or_not_found)
         .method_not_allowed_fallback(resource_or_not_found)
         .with_state(state)
@@ -213,11 +216,17 @@ async fn group_version(
 
 /// `GET /openapi/v3`.
 async fn openapi_root(State(state): State<Arc<AppState>>) -> Response {
-    json_response(StatusCode::OK, serde_json::to_vec(&crate::openapi::root(&state.registry)))
+    json_response(
+        StatusCode::OK,
+        serde_json::to_vec(&crate::openapi::root(&state.registry)),
+    )
 }
 
 /// `GET /openapi/v3/api/<version>`.
-async fn openapi_legacy(State(state): State<Arc<AppState>>, Path(version): Path<String>) -> Response {
+async fn openapi_legacy(
+    State(state): State<Arc<AppState>>,
+    Path(version): Path<String>,
+) -> Response {
     openapi_document(&state, "", &version)
 }
 

@@ -86,7 +86,11 @@ impl TestServer {
 
     /// The admin's client.
     pub fn admin(&self) -> Client {
-        Client::new(self.addr, &self.pki.ca_cert, Some((&self.pki.admin_cert, &self.pki.admin_key)))
+        Client::new(
+            self.addr,
+            &self.pki.ca_cert,
+            Some((&self.pki.admin_cert, &self.pki.admin_key)),
+        )
     }
 
     /// A client with another certificate.
