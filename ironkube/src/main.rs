@@ -22,6 +22,8 @@ use ironkube_storage::embedded::EmbeddedStore;
 use ironkube_storage::etcd::{EtcdConfig, EtcdStore, EtcdTls};
 use ironkube_storage::{KvError, KvStore};
 
+mod upstream_flags;
+
 /// The command line.
 #[derive(Debug, Parser)]
 #[command(
@@ -140,6 +142,8 @@ struct ApiserverArgs {
     /// The most mutating requests in flight before 429 (0: no limit).
     #[arg(long, default_value_t = 200)]
     max_mutating_requests_inflight: usize,
+    #[command(flatten)]
+    accepted: upstream_flags::AcceptedFlags,
 }
 
 /// Why the binary failed.
@@ -279,6 +283,13 @@ async fn server(args: ServerArgs) -> Result<(), MainError> {
 
 /// `ironkube apiserver`.
 async fn apiserver(args: ApiserverArgs) -> Result<(), MainError> {
+    let accepted = args.accepted.given();
+    if !accepted.is_empty() {
+        tracing::warn!(
+            flags = %accepted.join(" "),
+            "accepted kube-apiserver flags that ironkube does not act on yet"
+        );
+    }
     tracing::info!(
         etcd_prefix = %args.etcd_prefix,
         service_ip = %args.service_cluster_ip_range,

@@ -11,6 +11,8 @@ mod encode;
 pub(crate) mod negotiation;
 mod options;
 mod read;
+mod scale;
+mod unstored;
 mod watch;
 mod write;
 
@@ -173,7 +175,7 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
     let subresource = request.subresource.clone();
     let verbs = match subresource.as_str() {
         "" => info.verbs,
-        "status" => match info.subresource("status") {
+        "status" | "scale" => match info.subresource(&subresource) {
             Some(sub) => sub.verbs,
             None => return Err(Box::new(not_found())),
         },
@@ -212,11 +214,18 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
         )));
     }
     let Some(storage) = state.resources.get(&info).cloned() else {
-        return Err(Box::new(Status::method_not_supported(
-            info.group,
-            info.resource,
+        let user = req.extensions().get::<crate::server::UserInfo>().cloned();
+        let (parts, body) = req.into_parts();
+        return unstored::handle(
+            state.clone(),
+            &info,
             verb,
-        )));
+            &path_name,
+            user,
+            &parts.headers,
+            body,
+        )
+        .await;
     };
     if !path_name.is_empty() {
         if let Some(message) = crate::validation::name_parameter_error(&path_name) {
@@ -248,6 +257,14 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
 }
 
 async fn dispatch(ctx: Ctx, verb: &str, body: Body) -> Reply {
+    if ctx.subresource == "scale" {
+        return match verb {
+            "get" => scale::get(ctx).await,
+            "update" => scale::update(ctx, body).await,
+            "patch" => scale::patch(ctx, body).await,
+            _ => Err(Box::new(not_found())),
+        };
+    }
     match verb {
         "get" => read::get(ctx).await,
         "list" => read::list(ctx).await,

@@ -447,7 +447,52 @@ fn update_object(
 
 /// Runs an update (PUT or PATCH) through the optimistic-concurrency loop. `make_new` turns the
 /// current object (served version) into the client's new object.
-async fn run_update<F>(ctx: &Ctx, allow_create: bool, mut make_new: F) -> Reply
+async fn run_update<F>(ctx: &Ctx, allow_create: bool, make_new: F) -> Reply
+where
+    F: FnMut(Option<&Value>) -> Result<Value, Box<Status>>,
+{
+    match update_stored(ctx, allow_create, make_new).await? {
+        Updated::Stored { object, created } => {
+            let code = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            respond(ctx, code, &object)
+        }
+        Updated::Deleted(new) => {
+            let output = negotiate_output(&ctx.headers, Endpoint::Write)?;
+            Ok(encode::object_response(
+                StatusCode::OK,
+                output,
+                &shape(ctx),
+                &new,
+                None,
+            ))
+        }
+    }
+}
+
+/// How an update ended.
+pub(super) enum Updated {
+    /// Stored (or created, through PUT).
+    Stored {
+        /// The object as stored.
+        object: Object,
+        /// Whether the update created it.
+        created: bool,
+    },
+    /// The update removed the last finalizer of an object being deleted, which is now gone;
+    /// upstream answers with the object the client sent.
+    Deleted(Box<Value>),
+}
+
+/// Runs an update through the optimistic-concurrency loop and storage.
+pub(super) async fn update_stored<F>(
+    ctx: &Ctx,
+    allow_create: bool,
+    mut make_new: F,
+) -> Result<Updated, Box<Status>>
 where
     F: FnMut(Option<&Value>) -> Result<Value, Box<Status>>,
 {
@@ -486,16 +531,8 @@ where
         )
         .await;
     match result {
-        Ok(object) => {
-            let code = if created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            respond(ctx, code, &object)
-        }
+        Ok(object) => Ok(Updated::Stored { object, created }),
         Err(WriteError::DeleteNow(new)) => {
-            // Upstream deletes the object and answers with the object the client sent.
             let deleted = ctx
                 .storage
                 .store()
@@ -508,17 +545,9 @@ where
                 )
                 .await;
             match deleted {
-                Ok(_) | Err(StorageError::NotFound { .. }) => {}
-                Err(err) => return Err(Box::new(ctx.storage_status(&err, "delete"))),
+                Ok(_) | Err(StorageError::NotFound { .. }) => Ok(Updated::Deleted(new)),
+                Err(err) => Err(Box::new(ctx.storage_status(&err, "delete"))),
             }
-            let output = negotiate_output(&ctx.headers, Endpoint::Write)?;
-            Ok(encode::object_response(
-                StatusCode::OK,
-                output,
-                &shape(ctx),
-                &new,
-                None,
-            ))
         }
         Err(err) => {
             Err(ctx.write_status(err, if created { "create" } else { "update" }, &ctx.name))
@@ -620,7 +649,7 @@ fn check_patched_identity(ctx: &Ctx, patched: &Value) -> Result<(), Box<Status>>
 }
 
 /// RFC 7386 merge patch; for strategic merge patches the `$`-directives are dropped.
-fn merge_patch(target: &mut Value, patch: &Value, strategic: bool) {
+pub(super) fn merge_patch(target: &mut Value, patch: &Value, strategic: bool) {
     let Value::Object(patch) = patch else {
         *target = patch.clone();
         return;

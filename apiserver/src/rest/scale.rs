@@ -1,0 +1,212 @@
+//! The `scale` subresource (upstream's `ScaleREST` of Deployments, ReplicaSets,
+//! StatefulSets and ReplicationControllers): an `autoscaling/v1` `Scale` view of the object's
+//! replicas, read from and written to the object itself.
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use ironkube_apimachinery::{FieldError, LabelSelector, Status};
+use serde_json::{Value, json};
+
+use super::encode::{self, IncludeObject, Shape};
+use super::negotiation::{Endpoint, decode_body, negotiate_input, negotiate_output};
+use super::write::{Updated, merge_patch, update_stored};
+use super::{Ctx, Reply, read_body};
+
+const SCALE_SHAPE: Shape<'static> = Shape {
+    group: "autoscaling",
+    version: "v1",
+    kind: "Scale",
+    list_kind: "",
+    include_object: IncludeObject::Metadata,
+    pretty: false,
+};
+
+/// The object's label selector as a string (`app=web,tier in (a,b)`).
+fn selector(ctx: &Ctx, object: &Value) -> String {
+    let Some(selector) = object.pointer("/spec/selector") else {
+        return String::new();
+    };
+    if ctx.info.group.is_empty() {
+        // ReplicationControllers select with a plain map.
+        let set = selector
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        return LabelSelector::from_set(&set).to_string();
+    }
+    LabelSelector::from_metav1_value(selector)
+        .map(|s| s.to_string())
+        .unwrap_or_default()
+}
+
+/// The Scale of an object (at the served version).
+fn scale_of(ctx: &Ctx, object: &Value) -> Value {
+    let meta = object.get("metadata").cloned().unwrap_or_else(|| json!({}));
+    let mut metadata = json!({});
+    for field in [
+        "name",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "creationTimestamp",
+    ] {
+        if let Some(value) = meta.get(field) {
+            metadata[field] = value.clone();
+        }
+    }
+    let mut spec = json!({});
+    if let Some(replicas) = object.pointer("/spec/replicas").and_then(Value::as_i64) {
+        if replicas != 0 {
+            spec["replicas"] = json!(replicas);
+        }
+    }
+    let mut status = json!({
+        "replicas": object.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(0),
+    });
+    let selector = selector(ctx, object);
+    if !selector.is_empty() {
+        status["selector"] = json!(selector);
+    }
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": metadata,
+        "spec": spec,
+        "status": status,
+    })
+}
+
+fn scale_response(ctx: &Ctx, code: StatusCode, object: &Value) -> Reply {
+    let output = negotiate_output(&ctx.headers, Endpoint::Write)?;
+    let mut shape = SCALE_SHAPE;
+    shape.pretty = ctx.pretty;
+    Ok(encode::object_response(
+        code,
+        output,
+        &shape,
+        &scale_of(ctx, object),
+        None,
+    ))
+}
+
+/// `GET …/{name}/scale`.
+pub(super) async fn get(ctx: Ctx) -> Reply {
+    let object = ctx
+        .storage
+        .cache
+        .get(
+            ctx.ns(),
+            &ctx.name,
+            ctx.query.get("resourceVersion").filter(|rv| !rv.is_empty()),
+        )
+        .await
+        .map_err(|err| Box::new(ctx.storage_status(&err, "get")))?;
+    let value = ctx.to_served(&object)?;
+    scale_response(&ctx, StatusCode::OK, &value)
+}
+
+/// Applies a Scale to the object: replicas, and the Scale's resourceVersion as a precondition.
+fn apply(ctx: &Ctx, current: &Value, scale: &Value) -> Result<Value, Box<Status>> {
+    let name = scale
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if name != ctx.name {
+        return Err(Box::new(Status::bad_request(format!(
+            "the name of the object ({name}) does not match the name on the URL ({})",
+            ctx.name
+        ))));
+    }
+    let replicas = scale
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    if replicas < 0 {
+        let errors = [FieldError::invalid(
+            "spec.replicas",
+            replicas,
+            "must be greater than or equal to 0",
+        )];
+        return Err(Box::new(Status::invalid(
+            "autoscaling",
+            "Scale",
+            name,
+            &errors,
+        )));
+    }
+    let mut updated = current.clone();
+    updated["spec"]["replicas"] = json!(replicas);
+    if let Some(rv) = scale
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .filter(|rv| !rv.is_empty())
+    {
+        updated["metadata"]["resourceVersion"] = json!(rv);
+    }
+    Ok(updated)
+}
+
+async fn store(
+    ctx: &Ctx,
+    mut make_scale: impl FnMut(&Value) -> Result<Value, Box<Status>>,
+) -> Reply {
+    let outcome = update_stored(ctx, false, |current| {
+        let Some(current) = current else {
+            return Err(Box::new(Status::not_found(
+                ctx.info.group,
+                ctx.info.resource,
+                &ctx.name,
+            )));
+        };
+        let scale = make_scale(current)?;
+        apply(ctx, current, &scale)
+    })
+    .await?;
+    match outcome {
+        Updated::Stored { object, .. } => {
+            let value = ctx.to_served(&object)?;
+            scale_response(ctx, StatusCode::OK, &value)
+        }
+        Updated::Deleted(value) => scale_response(ctx, StatusCode::OK, &value),
+    }
+}
+
+/// `PUT …/{name}/scale`.
+pub(super) async fn update(ctx: Ctx, body: Body) -> Reply {
+    negotiate_output(&ctx.headers, Endpoint::Write)?;
+    let format = negotiate_input(&ctx.headers)?;
+    let bytes = read_body(body).await?;
+    let scale = decode_body(format, &bytes).map_err(|err| Box::new(Status::bad_request(err)))?;
+    if let Some(kind) = scale.get("kind").and_then(Value::as_str) {
+        if kind != "Scale" {
+            return Err(Box::new(Status::bad_request(format!(
+                "{kind} in version \"v1\" cannot be handled as a Scale: no kind \"{kind}\" is registered for version \"autoscaling/v1\""
+            ))));
+        }
+    }
+    store(&ctx, |_| Ok(scale.clone())).await
+}
+
+/// `PATCH …/{name}/scale` (merge patch of the Scale).
+pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
+    negotiate_output(&ctx.headers, Endpoint::Write)?;
+    let bytes = read_body(body).await?;
+    let patch: Value = serde_json::from_slice(&bytes)
+        .map_err(|err| Box::new(Status::bad_request(format!("error decoding patch: {err}"))))?;
+    let strategic = ctx
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/strategic-merge-patch+json"));
+    store(&ctx, |current| {
+        let mut scale = scale_of(&ctx, current);
+        // Without a resourceVersion in the patch, the patch applies to what was read.
+        merge_patch(&mut scale, &patch, strategic);
+        Ok(scale)
+    })
+    .await
+}
