@@ -1,7 +1,8 @@
-//! What a cluster has from its first start (upstream's `bootstrap-controller` and system
-//! namespaces post-start hook): the `default`, `kube-system`, `kube-public` and
-//! `kube-node-lease` namespaces, and the `default/kubernetes` Service with its Endpoints and
-//! EndpointSlice pointing at this API server. Existing objects are kept; the endpoints follow
+//! What a cluster has from its first start (upstream's `bootstrap-controller` and post-start
+//! hooks): the `default`, `kube-system`, `kube-public` and `kube-node-lease` namespaces, the
+//! `system-node-critical` and `system-cluster-critical` priority classes, and the
+//! `default/kubernetes` Service with its Endpoints and EndpointSlice pointing at this API
+//! server. Existing objects are kept; the endpoints follow
 //! the address and port this server runs at.
 
 use std::net::IpAddr;
@@ -17,6 +18,20 @@ use crate::server::AppState;
 pub const SYSTEM_NAMESPACES: [&str; 4] =
     ["default", "kube-system", "kube-public", "kube-node-lease"];
 
+/// The priority classes upstream creates at start (`scheduling/bootstrap-system-priority-classes`).
+const SYSTEM_PRIORITY_CLASSES: [(&str, i64, &str); 2] = [
+    (
+        "system-node-critical",
+        2_000_001_000,
+        "Used for system critical pods that must not be moved from their current node.",
+    ),
+    (
+        "system-cluster-critical",
+        2_000_000_000,
+        "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.",
+    ),
+];
+
 /// Creates what is missing; logs (and goes on) when something cannot be created.
 pub(crate) async fn ensure(state: &Arc<AppState>, host: IpAddr, port: u16, service_ip: IpAddr) {
     for namespace in SYSTEM_NAMESPACES {
@@ -26,6 +41,21 @@ pub(crate) async fn ensure(state: &Arc<AppState>, host: IpAddr, port: u16, servi
             "namespaces",
             None,
             json!({ "metadata": { "name": namespace } }),
+        )
+        .await;
+    }
+    for (name, value, description) in SYSTEM_PRIORITY_CLASSES {
+        create_if_missing(
+            state,
+            "scheduling.k8s.io",
+            "priorityclasses",
+            None,
+            json!({
+                "metadata": { "name": name },
+                "value": value,
+                "description": description,
+                "preemptionPolicy": "PreemptLowerPriority",
+            }),
         )
         .await;
     }

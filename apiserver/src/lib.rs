@@ -22,6 +22,7 @@ pub mod discovery;
 pub(crate) mod fields;
 pub(crate) mod openapi;
 pub mod pki;
+pub(crate) mod protobuf;
 pub mod registry;
 pub(crate) mod resources;
 pub(crate) mod rest;

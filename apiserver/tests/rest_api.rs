@@ -679,12 +679,7 @@ async fn content_negotiation_and_media_errors(backend: Backend) {
     assert!(partial["items"][0].get("data").is_none());
 
     let not_acceptable = admin
-        .send(
-            "GET",
-            CMS,
-            &[("accept", "application/vnd.kubernetes.protobuf")],
-            "",
-        )
+        .send("GET", CMS, &[("accept", "application/cbor")], "")
         .await;
     assert_eq!(not_acceptable.code, 406);
     assert_eq!(
@@ -692,10 +687,61 @@ async fn content_negotiation_and_media_errors(backend: Backend) {
         status(
             406,
             "NotAcceptable",
-            "only the following media types are accepted: application/json, application/yaml",
+            "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf",
             Value::Null
         )
     );
+    // Protobuf, as client-go's typed clients ask: the `k8s\0` envelope.
+    let proto = admin
+        .send(
+            "GET",
+            &format!("{CMS}/y"),
+            &[(
+                "accept",
+                "application/vnd.kubernetes.protobuf, application/json",
+            )],
+            "",
+        )
+        .await;
+    assert_eq!(proto.code, 200);
+    assert_eq!(
+        proto.header("content-type"),
+        "application/vnd.kubernetes.protobuf"
+    );
+    assert_eq!(&proto.body[..4], b"k8s\0");
+    let proto_list = admin
+        .send(
+            "GET",
+            CMS,
+            &[("accept", "application/vnd.kubernetes.protobuf")],
+            "",
+        )
+        .await;
+    assert_eq!(
+        proto_list.header("content-type"),
+        "application/vnd.kubernetes.protobuf"
+    );
+    // And protobuf bodies in: the object put back unchanged is a no-op update.
+    let before = admin.get(&format!("{CMS}/y")).await.json();
+    let replaced = admin
+        .send(
+            "PUT",
+            &format!("{CMS}/y"),
+            &[("content-type", "application/vnd.kubernetes.protobuf")],
+            proto.body.clone(),
+        )
+        .await;
+    assert_eq!(replaced.code, 200, "{}", replaced.text());
+    assert_eq!(replaced.json(), before);
+    let garbage = admin
+        .send(
+            "POST",
+            CMS,
+            &[("content-type", "application/vnd.kubernetes.protobuf")],
+            "k8s\0garbage",
+        )
+        .await;
+    assert_eq!(garbage.code, 400);
     let unsupported = admin
         .send("POST", CMS, &[("content-type", "text/plain")], "x")
         .await;

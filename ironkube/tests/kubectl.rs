@@ -4,64 +4,12 @@
 // Helpers outside `#[test]` functions assert too: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
+mod support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The server process; killed if a test fails before it terminates it.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(dir: &Path, port: u16) -> Server {
-    let child = Server(
-        Command::new(env!("CARGO_BIN_EXE_ironkube"))
-            .args(["server", "--data-dir"])
-            .arg(dir)
-            .args(["--secure-port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_ready(&dir.join("pki/ca.crt"), port);
-    child
-}
-
-/// Polls `/readyz` (anonymously) until it says `ok`.
-fn wait_ready(ca: &Path, port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if ca.exists() {
-            let ok = Command::new("curl")
-                .args(["-sS", "--cacert"])
-                .arg(ca)
-                .arg(format!("https://127.0.0.1:{port}/readyz"))
-                .output()
-                .map(|o| o.stdout == b"ok")
-                .unwrap_or(false);
-            if ok {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "the server never got ready");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+use support::{Server, free_port, wait_ready};
 
 fn kubectl(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("kubectl")
@@ -77,28 +25,11 @@ fn kubectl(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// Sends SIGTERM and waits for the exit status.
-fn terminate(mut server: Server) -> std::process::ExitStatus {
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = server.0.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "no exit within 10 s of SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn kubectl_reads_version_and_discovery_and_restarts_keep_the_ca() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let child = start(dir.path(), port);
+    let child = Server::start(dir.path(), port);
 
     let version: serde_json::Value =
         serde_json::from_str(&kubectl(dir.path(), &["version", "-o", "json"])).unwrap();
@@ -127,14 +58,14 @@ fn kubectl_reads_version_and_discovery_and_restarts_keep_the_ca() {
     );
 
     let ca = std::fs::read(dir.path().join("pki/ca.crt")).unwrap();
-    let status = terminate(child);
+    let status = child.terminate();
     assert!(status.success(), "{status:?}");
 
-    let child = start(dir.path(), port);
+    let child = Server::start(dir.path(), port);
     assert_eq!(std::fs::read(dir.path().join("pki/ca.crt")).unwrap(), ca);
     let versions = kubectl(dir.path(), &["api-versions"]);
     assert!(versions.lines().any(|l| l == "apps/v1"));
-    let status = terminate(child);
+    let status = child.terminate();
     assert!(status.success(), "{status:?}");
 }
 
@@ -196,6 +127,6 @@ fn invoked_as_kube_apiserver_it_serves_on_etcd() {
     assert!(versions.lines().any(|l| l == "apps/v1"), "{versions}");
     let readyz = kubectl(dir.path(), &["get", "--raw", "/readyz?verbose"]);
     assert!(readyz.contains("[+]etcd ok\n"), "{readyz}");
-    let status = terminate(server);
+    let status = server.terminate();
     assert!(status.success(), "{status:?}");
 }

@@ -9,7 +9,7 @@
 use ironkube_apimachinery::Status;
 use ironkube_apimachinery::status::StatusCause;
 use ironkube_storage::object::StorageError;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::Ctx;
 
@@ -103,4 +103,139 @@ async fn namespace_phase(ctx: &Ctx, namespace: &str) -> Result<Option<String>, B
             .unwrap_or("Active")
             .to_string(),
     ))
+}
+
+/// The `DefaultTolerationSeconds` plugin's tolerations: pods tolerate a node being not ready
+/// or unreachable for five minutes unless they say otherwise.
+const DEFAULT_TOLERATION_KEYS: [&str; 2] = [
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+];
+
+/// Upstream's mutating admission of a new pod that exists so far: `Priority` (the priority
+/// from the pod's PriorityClass, or the global default, or 0) and `DefaultTolerationSeconds`.
+pub(super) async fn admit_pod(ctx: &Ctx, pod: &mut Value) -> Result<(), Box<Status>> {
+    let name = pod
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let (class, priority, preemption) = pod_priority(ctx, pod, &name).await?;
+    if let Some(given) = pod.pointer("/spec/priority").and_then(Value::as_i64) {
+        if given != priority {
+            return Err(Box::new(Status::forbidden(
+                "",
+                "pods",
+                &name,
+                &format!(
+                    "the integer value of priority ({given}) must not be provided in pod spec; priority admission controller computed {priority} from the given PriorityClass name"
+                ),
+            )));
+        }
+    }
+    if !pod.get("spec").is_some_and(Value::is_object) {
+        pod["spec"] = json!({});
+    }
+    pod["spec"]["priority"] = json!(priority);
+    if let Some(class) = class {
+        pod["spec"]["priorityClassName"] = json!(class);
+    }
+    if let Some(preemption) = preemption {
+        pod["spec"]["preemptionPolicy"] = json!(preemption);
+    }
+    let tolerations = pod["spec"]
+        .as_object_mut()
+        .map(|spec| spec.entry("tolerations").or_insert_with(|| json!([])));
+    if let Some(Value::Array(tolerations)) = tolerations {
+        for key in DEFAULT_TOLERATION_KEYS {
+            let tolerated = tolerations.iter().any(|t| {
+                let effect = t.get("effect").and_then(Value::as_str).unwrap_or("");
+                let t_key = t.get("key").and_then(Value::as_str).unwrap_or("");
+                (effect.is_empty() || effect == "NoExecute") && (t_key.is_empty() || t_key == key)
+            });
+            if !tolerated {
+                tolerations.push(json!({
+                    "key": key,
+                    "operator": "Exists",
+                    "effect": "NoExecute",
+                    "tolerationSeconds": 300,
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The class name (when the default applies), priority and preemption policy of a pod.
+async fn pod_priority(
+    ctx: &Ctx,
+    pod: &Value,
+    name: &str,
+) -> Result<(Option<String>, i64, Option<String>), Box<Status>> {
+    let Some(info) = ctx
+        .state
+        .registry
+        .get("scheduling.k8s.io", "v1", "priorityclasses")
+    else {
+        return Ok((None, 0, None));
+    };
+    let Some(classes) = ctx.state.resources.get(info).cloned() else {
+        return Ok((None, 0, None));
+    };
+    let class_of = |class: &Value| {
+        (
+            class.get("value").and_then(Value::as_i64).unwrap_or(0),
+            class
+                .get("preemptionPolicy")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        )
+    };
+    let requested = pod
+        .pointer("/spec/priorityClassName")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if requested.is_empty() {
+        let options = ironkube_storage::object::ListOptions::default();
+        let list = classes.cache.list(None, &options).await.map_err(|err| {
+            Box::new(err.status(
+                &ironkube_storage::object::GroupResource::new(
+                    "scheduling.k8s.io",
+                    "priorityclasses",
+                ),
+                "",
+                "list",
+            ))
+        })?;
+        // The newest global default wins, as upstream's lister order does not decide.
+        let default = list
+            .items
+            .iter()
+            .filter(|c| c.value().get("globalDefault").and_then(Value::as_bool) == Some(true))
+            .max_by_key(|c| c.resource_version());
+        return Ok(match default {
+            Some(class) => {
+                let (value, preemption) = class_of(class.value());
+                (Some(class.name().to_string()), value, preemption)
+            }
+            None => (None, 0, None),
+        });
+    }
+    match classes.cache.get(None, requested, Some("0")).await {
+        Ok(class) => {
+            let (value, preemption) = class_of(class.value());
+            Ok((None, value, preemption))
+        }
+        Err(StorageError::NotFound { .. }) => Err(Box::new(Status::forbidden(
+            "",
+            "pods",
+            name,
+            &format!("no PriorityClass with name {requested} was found"),
+        ))),
+        Err(err) => Err(Box::new(err.status(
+            &ironkube_storage::object::GroupResource::new("scheduling.k8s.io", "priorityclasses"),
+            requested,
+            "get",
+        ))),
+    }
 }

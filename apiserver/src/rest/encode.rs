@@ -85,6 +85,20 @@ pub(crate) fn body_response(
                 .unwrap_or_default();
             ("application/yaml", Bytes::from(yaml))
         }
+        Encoding::Protobuf => {
+            let encoded = serde_json::from_slice::<Value>(&json)
+                .map_err(|err| err.to_string())
+                .and_then(|v| crate::protobuf::encode(&v).map_err(|err| err.to_string()));
+            match encoded {
+                Ok(bytes) => (crate::protobuf::PROTOBUF_MEDIA_TYPE, Bytes::from(bytes)),
+                Err(err) => {
+                    // The client accepts JSON too (every Kubernetes client does): better JSON
+                    // than nothing.
+                    tracing::warn!(error = %err, "encoding a response as protobuf failed; sending JSON");
+                    ("application/json", json)
+                }
+            }
+        }
     };
     (
         code,

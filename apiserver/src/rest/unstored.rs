@@ -88,19 +88,25 @@ async fn review(
         object["metadata"] = json!({});
     }
     object["metadata"]["creationTimestamp"] = Value::Null;
-    let (name, groups) = match &user {
+    let (name, groups, extra) = match &user {
         Some(user) => (
             user.name.clone(),
             user.groups.iter().map(|g| json!(g)).collect::<Vec<_>>(),
+            json!(user.extra),
         ),
         None => (
             "system:anonymous".to_string(),
             vec![json!("system:unauthenticated")],
+            json!({}),
         ),
     };
     match info.resource {
         "selfsubjectreviews" => {
-            object["status"] = json!({ "userInfo": { "username": name, "groups": groups } });
+            let mut user_info = json!({ "username": name, "groups": groups });
+            if extra.as_object().is_some_and(|e| !e.is_empty()) {
+                user_info["extra"] = extra;
+            }
+            object["status"] = json!({ "userInfo": user_info });
         }
         "tokenreviews" => {
             object["status"] = json!({ "user": {} });

@@ -25,7 +25,7 @@ const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(1800);
 
 /// `GET …?watch=true` and `GET …/watch/…`.
 pub(super) async fn watch(ctx: Ctx) -> Reply {
-    let output = negotiate_output(&ctx.headers, Endpoint::Object)?;
+    let output = negotiate_output(&ctx.headers, Endpoint::Stream)?;
     let params = ListParams::parse(&ctx.query, &ctx.info, true)?;
     let timeout = match params.timeout_seconds {
         Some(seconds) if seconds > 0 => Duration::from_secs(seconds.unsigned_abs()),
@@ -49,14 +49,16 @@ pub(super) async fn watch(ctx: Ctx) -> Reply {
     let mut encoder = EventEncoder {
         ctx,
         representation: output.representation,
+        protobuf: output.encoding == Encoding::Protobuf,
         headers_sent: false,
     };
     let stream = events
         .take_until(stop)
         .map(move |event| Ok::<Bytes, Infallible>(encoder.encode(&event)));
     let content_type = match output.encoding {
-        // Upstream streams JSON only; YAML has no framing for watch events.
+        // YAML has no framing for watch events: JSON lines instead.
         Encoding::Json | Encoding::Yaml => "application/json",
+        Encoding::Protobuf => "application/vnd.kubernetes.protobuf;stream=watch",
     };
     Ok((
         StatusCode::OK,
@@ -76,6 +78,8 @@ pub(super) async fn watch(ctx: Ctx) -> Reply {
 struct EventEncoder {
     ctx: Ctx,
     representation: Representation,
+    /// Length-framed protobuf `WatchEvent`s instead of JSON lines.
+    protobuf: bool,
     /// Tables carry their column definitions on the first event only.
     headers_sent: bool,
 }
@@ -122,6 +126,9 @@ impl EventEncoder {
                 },
             },
         };
+        if self.protobuf {
+            return protobuf_frame(event.type_name(), &object);
+        }
         line(event.type_name(), &object)
     }
 
@@ -159,5 +166,23 @@ fn line(event_type: &str, object: &[u8]) -> Bytes {
     out.put_slice(b"\",\"object\":");
     out.put_slice(object);
     out.put_slice(b"}\n");
+    out.freeze()
+}
+
+/// One event of a protobuf watch stream: the `WatchEvent` message behind its 4-byte big-endian
+/// length. An object that cannot be encoded becomes an ERROR event with a 500 Status.
+fn protobuf_frame(event_type: &str, object: &[u8]) -> Bytes {
+    let object: Value = serde_json::from_slice(object).unwrap_or(Value::Null);
+    let message =
+        crate::protobuf::encode_watch_event(&json!({ "type": event_type, "object": object }))
+            .or_else(|err| {
+                let status = ironkube_apimachinery::Status::internal_error(&err.to_string());
+                let status = serde_json::to_value(&status).unwrap_or(Value::Null);
+                crate::protobuf::encode_watch_event(&json!({ "type": "ERROR", "object": status }))
+            })
+            .unwrap_or_default();
+    let mut out = BytesMut::with_capacity(message.len() + 4);
+    out.put_u32(u32::try_from(message.len()).unwrap_or(u32::MAX));
+    out.put_slice(&message);
     out.freeze()
 }

@@ -148,6 +148,7 @@ async fn decode_object(ctx: &Ctx, body: Body) -> Result<Value, Box<Status>> {
         }
         map.insert("metadata".into(), json!({}));
     }
+    strategy::apply_defaults(&ctx.info, &mut object);
     Ok(object)
 }
 
@@ -316,7 +317,10 @@ pub(super) async fn create(ctx: Ctx, body: Body) -> Reply {
 
 /// Creates a decoded object: names, admission, preparation and storage, retrying generated
 /// names that are taken.
-async fn create_prepared(ctx: &Ctx, object: Value) -> Result<Object, Box<Status>> {
+async fn create_prepared(ctx: &Ctx, mut object: Value) -> Result<Object, Box<Status>> {
+    if ctx.info.group.is_empty() && ctx.info.resource == "pods" {
+        super::admission::admit_pod(ctx, &mut object).await?;
+    }
     let generate = meta_str(&object, "generateName").to_string();
     let generated = meta_str(&object, "name").is_empty() && !generate.is_empty();
     let attempts = if generated { GENERATE_NAME_ATTEMPTS } else { 1 };
@@ -383,6 +387,7 @@ pub(crate) async fn create_object(
     let mut object = request.object;
     object["apiVersion"] = json!(ctx.api_version());
     object["kind"] = json!(info.kind);
+    strategy::apply_defaults(&ctx.info, &mut object);
     ensure_namespace(&ctx, &mut object)?;
     create_prepared(&ctx, object).await
 }

@@ -1,6 +1,7 @@
 //! Who a connection's client certificate says the client is (upstream's x509 authenticator):
 //! the user is the subject's common name, the groups its organizations.
 
+use sha2::Digest;
 use tokio_rustls::rustls::ServerConnection;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -11,7 +12,13 @@ pub struct UserInfo {
     pub name: String,
     /// The groups, `system:authenticated` last.
     pub groups: Vec<String>,
+    /// Extra attributes: for certificates, `authentication.kubernetes.io/credential-id` with
+    /// `X509SHA256=<hex SHA-256 of the certificate>`, as upstream's x509 authenticator.
+    pub extra: std::collections::BTreeMap<String, Vec<String>>,
 }
+
+/// The extra key naming the credential a user authenticated with.
+pub(crate) const CREDENTIAL_ID_KEY: &str = "authentication.kubernetes.io/credential-id";
 
 /// The group every authenticated user is in.
 pub(crate) const AUTHENTICATED_GROUP: &str = "system:authenticated";
@@ -47,5 +54,19 @@ fn from_der(der: &[u8]) -> Option<UserInfo> {
         .map(str::to_string)
         .collect();
     groups.push(AUTHENTICATED_GROUP.to_string());
-    Some(UserInfo { name, groups })
+    let fingerprint: String = sha2::Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let extra = [(
+        CREDENTIAL_ID_KEY.to_string(),
+        vec![format!("X509SHA256={fingerprint}")],
+    )]
+    .into_iter()
+    .collect();
+    Some(UserInfo {
+        name,
+        groups,
+        extra,
+    })
 }

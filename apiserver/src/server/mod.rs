@@ -246,6 +246,11 @@ impl ApiServer {
                     }
                 },
             };
+            // As Go's net/http: small writes (watch events) go out at once, not after the
+            // peer's delayed ACK.
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(%peer, error = %err, "setting TCP_NODELAY failed");
+            }
             let acceptor = self.acceptor.clone();
             let router = router.clone();
             let builder = builder.clone();

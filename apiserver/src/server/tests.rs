@@ -28,6 +28,7 @@ fn user(name: &str, groups: &[&str]) -> Peer {
     Peer(Some(UserInfo {
         name: name.into(),
         groups,
+        extra: Default::default(),
     }))
 }
 
