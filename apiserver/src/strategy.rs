@@ -147,15 +147,16 @@ impl Strategy {
 /// Upstream's defaulting of a decoded object (`SetDefaults_*`), as far as it is written:
 /// a Secret's `type` is `Opaque`. The rest comes with issue 4.
 pub(crate) fn apply_defaults(info: &ResourceInfo, object: &mut Value) {
-    if info.group.is_empty() && info.resource == "secrets" {
-        if let Some(map) = object.as_object_mut() {
-            let typed = map
-                .get("type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| !t.is_empty());
-            if !typed {
-                map.insert("type".into(), json!("Opaque"));
-            }
+    if info.group.is_empty()
+        && info.resource == "secrets"
+        && let Some(map) = object.as_object_mut()
+    {
+        let typed = map
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty());
+        if !typed {
+            map.insert("type".into(), json!("Opaque"));
         }
     }
 }
@@ -251,15 +252,15 @@ pub(crate) fn prepare_for_update(
     new: &mut Value,
     old: &Value,
 ) {
-    if strategy.status_subresource {
-        if let Some(map) = new.as_object_mut() {
-            match old.get("status") {
-                Some(status) => {
-                    map.insert("status".into(), status.clone());
-                }
-                None => {
-                    map.remove("status");
-                }
+    if strategy.status_subresource
+        && let Some(map) = new.as_object_mut()
+    {
+        match old.get("status") {
+            Some(status) => {
+                map.insert("status".into(), status.clone());
+            }
+            None => {
+                map.remove("status");
             }
         }
     }
@@ -338,10 +339,9 @@ fn keep_system_metadata(new: &mut Value, old: &Value) {
         .get("uid")
         .and_then(Value::as_str)
         .is_none_or(str::is_empty)
+        && let Some(uid) = old_meta.get("uid")
     {
-        if let Some(uid) = old_meta.get("uid") {
-            meta.insert("uid".into(), uid.clone());
-        }
+        meta.insert("uid".into(), uid.clone());
     }
     for field in [
         "creationTimestamp",

@@ -42,7 +42,7 @@ enum Command {
     /// Run the whole control plane on this machine.
     Server(ServerArgs),
     /// Run the API server alone, with kube-apiserver's flags.
-    Apiserver(ApiserverArgs),
+    Apiserver(Box<ApiserverArgs>),
 }
 
 /// Flags of `ironkube server`.
@@ -191,7 +191,7 @@ fn main() -> ExitCode {
             runtime.block_on(async {
                 match cli.command {
                     Command::Server(args) => server(args).await,
-                    Command::Apiserver(args) => apiserver(args).await,
+                    Command::Apiserver(args) => apiserver(*args).await,
                 }
             })
         });
@@ -214,7 +214,7 @@ fn parse_cli(args: Vec<OsString>) -> Cli {
         .map(str::to_string);
     if invoked_as.as_deref() == Some("kube-apiserver") {
         Cli {
-            command: Command::Apiserver(KubeApiserverCli::parse_from(args).args),
+            command: Command::Apiserver(Box::new(KubeApiserverCli::parse_from(args).args)),
         }
     } else {
         Cli::parse_from(args)

@@ -65,7 +65,7 @@ async fn next_event(stream: &mut BoxStream<'static, WatchEvent>) -> WatchEvent {
 
 async fn set_value(store: &ObjectStore, namespace: &str, name: &str, value: &str) -> Object {
     store
-        .guaranteed_update::<StorageError, _>(
+        .guaranteed_update::<StorageError, _, _>(
             Some(namespace),
             name,
             false,
@@ -331,7 +331,7 @@ async fn update_retries_concurrent_writers(kv: Arc<dyn KvStore>) {
         tasks.push(tokio::spawn(async move {
             for _ in 0..10 {
                 store
-                    .guaranteed_update::<StorageError, _>(
+                    .guaranteed_update::<StorageError, _, _>(
                         Some("default"),
                         "counter",
                         false,
@@ -363,7 +363,7 @@ async fn update_from_stale_cache_retries(kv: Arc<dyn KvStore>) {
         .await
         .unwrap();
     store
-        .guaranteed_update::<StorageError, _>(
+        .guaranteed_update::<StorageError, _, _>(
             Some("default"),
             "a",
             false,
@@ -380,17 +380,17 @@ async fn update_from_stale_cache_retries(kv: Arc<dyn KvStore>) {
     // Starting from the stale copy, the CAS fails once and the update is re-run on fresh data.
     let mut calls = 0;
     let updated = store
-        .guaranteed_update::<StorageError, _>(
+        .guaranteed_update::<StorageError, _, _>(
             Some("default"),
             "a",
             false,
             &Preconditions::default(),
             Some(&stale),
-            async |c: Option<Value>| {
+            |c: Option<Value>| {
                 calls += 1;
                 let mut o = c.unwrap();
                 o["data"]["value"] = json!("2");
-                Ok(o)
+                std::future::ready(Ok(o))
             },
         )
         .await
@@ -801,7 +801,7 @@ async fn watch_selector_transitions(kv: Arc<dyn KvStore>) {
         .unwrap();
     let relabel = async |tier: &str| {
         store
-            .guaranteed_update::<StorageError, _>(
+            .guaranteed_update::<StorageError, _, _>(
                 Some("ns"),
                 "a",
                 false,

@@ -71,7 +71,7 @@ async fn next_event(stream: &mut BoxStream<'static, WatchEvent>) -> WatchEvent {
 async fn set_value(cache: &WatchCache, name: &str, value: &str) -> Object {
     cache
         .store()
-        .guaranteed_update::<StorageError, _>(
+        .guaranteed_update::<StorageError, _, _>(
             Some("ns"),
             name,
             false,
@@ -441,7 +441,7 @@ async fn cached_copy_drives_updates(kv: Arc<dyn KvStore>) {
     // An update that starts from the cached copy applies on top of it.
     let updated = cache
         .store()
-        .guaranteed_update::<StorageError, _>(
+        .guaranteed_update::<StorageError, _, _>(
             Some("ns"),
             "a",
             false,

@@ -121,17 +121,17 @@ pub(super) async fn admit_pod(ctx: &Ctx, pod: &mut Value) -> Result<(), Box<Stat
         .unwrap_or("")
         .to_string();
     let (class, priority, preemption) = pod_priority(ctx, pod, &name).await?;
-    if let Some(given) = pod.pointer("/spec/priority").and_then(Value::as_i64) {
-        if given != priority {
-            return Err(Box::new(Status::forbidden(
-                "",
-                "pods",
-                &name,
-                &format!(
-                    "the integer value of priority ({given}) must not be provided in pod spec; priority admission controller computed {priority} from the given PriorityClass name"
-                ),
-            )));
-        }
+    if let Some(given) = pod.pointer("/spec/priority").and_then(Value::as_i64)
+        && given != priority
+    {
+        return Err(Box::new(Status::forbidden(
+            "",
+            "pods",
+            &name,
+            &format!(
+                "the integer value of priority ({given}) must not be provided in pod spec; priority admission controller computed {priority} from the given PriorityClass name"
+            ),
+        )));
     }
     if !pod.get("spec").is_some_and(Value::is_object) {
         pod["spec"] = json!({});

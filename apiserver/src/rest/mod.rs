@@ -85,21 +85,21 @@ impl Ctx {
     }
 
     /// A stored object at the served version.
-    pub(crate) fn to_served(&self, object: &Object) -> Result<Value, Status> {
+    pub(crate) fn to_served(&self, object: &Object) -> Result<Value, Box<Status>> {
         if !self.converts() {
             return Ok(object.value().clone());
         }
         conversion::convert(object.value().clone(), self.info.group, self.info.version)
-            .map_err(|err| Status::internal_error(&err.to_string()))
+            .map_err(|err| Box::new(Status::internal_error(&err.to_string())))
     }
 
     /// A served object at the storage version. Writes always go through conversion, even
     /// within one version: upstream's round trip through its internal version normalises some
     /// kinds (a Secret's `stringData` folds into `data`, …).
-    pub(crate) fn to_stored(&self, object: Value) -> Result<Value, Status> {
+    pub(crate) fn to_stored(&self, object: Value) -> Result<Value, Box<Status>> {
         match &self.info.storage {
             Some(storage) => conversion::convert(object, storage.group, storage.version)
-                .map_err(|err| Status::bad_request(err.to_string())),
+                .map_err(|err| Box::new(Status::bad_request(err.to_string()))),
             None => Ok(object),
         }
     }
@@ -227,10 +227,10 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
         )
         .await;
     };
-    if !path_name.is_empty() {
-        if let Some(message) = crate::validation::name_parameter_error(&path_name) {
-            return Err(Box::new(Status::bad_request(message)));
-        }
+    if !path_name.is_empty()
+        && let Some(message) = crate::validation::name_parameter_error(&path_name)
+    {
+        return Err(Box::new(Status::bad_request(message)));
     }
     let query = Query::parse(req.uri().query().unwrap_or(""));
     let pretty = query.bool("pretty")

@@ -135,7 +135,10 @@ fn parse_accept(value: &str) -> Vec<MediaRange<'_>> {
 
 /// Negotiates the response form for `endpoint` from the `Accept` header (upstream's
 /// `NegotiateOutputMediaType`): the first acceptable media range wins; none acceptable is 406.
-pub(crate) fn negotiate_output(headers: &HeaderMap, endpoint: Endpoint) -> Result<Output, Status> {
+pub(crate) fn negotiate_output(
+    headers: &HeaderMap,
+    endpoint: Endpoint,
+) -> Result<Output, Box<Status>> {
     let values: Vec<&str> = headers
         .get_all(header::ACCEPT)
         .iter()
@@ -189,12 +192,12 @@ pub(crate) fn negotiate_output(headers: &HeaderMap, endpoint: Endpoint) -> Resul
             representation,
         });
     }
-    Err(Status::not_acceptable(SERVED_MEDIA_TYPES))
+    Err(Box::new(Status::not_acceptable(SERVED_MEDIA_TYPES)))
 }
 
 /// The encoding of a request body from its `Content-Type` (upstream's
 /// `NegotiateInputSerializer`): JSON when absent; 415 for anything not served.
-pub(crate) fn negotiate_input(headers: &HeaderMap) -> Result<InputFormat, Status> {
+pub(crate) fn negotiate_input(headers: &HeaderMap) -> Result<InputFormat, Box<Status>> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Ok(InputFormat::Json);
     };
@@ -210,7 +213,7 @@ pub(crate) fn negotiate_input(headers: &HeaderMap) -> Result<InputFormat, Status
         "" | "application/json" => Ok(InputFormat::Json),
         "application/yaml" => Ok(InputFormat::Yaml),
         "application/vnd.kubernetes.protobuf" => Ok(InputFormat::Protobuf),
-        _ => Err(Status::unsupported_media_type(SERVED_MEDIA_TYPES)),
+        _ => Err(Box::new(Status::unsupported_media_type(SERVED_MEDIA_TYPES))),
     }
 }
 

@@ -48,7 +48,7 @@ impl Query {
     }
 
     /// An integer parameter; a malformed one is a 400 with Go's message.
-    pub(crate) fn int(&self, name: &str) -> Result<Option<i64>, Status> {
+    pub(crate) fn int(&self, name: &str) -> Result<Option<i64>, Box<Status>> {
         match self.get(name) {
             None => Ok(None),
             Some(value) => value.parse::<i64>().map(Some).map_err(|_| {
@@ -62,10 +62,10 @@ impl Query {
                 } else {
                     "invalid syntax"
                 };
-                Status::bad_request(format!(
+                Box::new(Status::bad_request(format!(
                     "strconv.ParseInt: parsing {}: {why}",
                     ironkube_apimachinery::gocompat::quote(value)
-                ))
+                )))
             }),
         }
     }
@@ -97,16 +97,20 @@ pub(crate) struct ListParams {
 impl ListParams {
     /// Reads and validates list options (upstream's `ValidateListOptions`: 400 for what cannot
     /// be parsed, 422 `ListOptions` Invalid for what contradicts itself).
-    pub(crate) fn parse(query: &Query, info: &ResourceInfo, watch: bool) -> Result<Self, Status> {
+    pub(crate) fn parse(
+        query: &Query,
+        info: &ResourceInfo,
+        watch: bool,
+    ) -> Result<Self, Box<Status>> {
         let labels = LabelSelector::parse(query.string("labelSelector"))
-            .map_err(|err| Status::bad_request(err.to_string()))?;
+            .map_err(|err| Box::new(Status::bad_request(err.to_string())))?;
         let fields = FieldSelector::parse(query.string("fieldSelector"))
-            .map_err(|err| Status::bad_request(err.to_string()))?;
+            .map_err(|err| Box::new(Status::bad_request(err.to_string())))?;
         // Field labels as the stored objects name them (events.k8s.io `regarding.*` are the
         // stored Event's `involvedObject.*`).
         let fields =
             fields::convert_field_selector(info.group, info.version, info.resource, &fields)
-                .map_err(Status::bad_request)?;
+                .map_err(|message| Box::new(Status::bad_request(message)))?;
         let (storage_group, storage_version) = match &info.storage {
             Some(storage) => (storage.group, storage.version),
             None => (info.group, info.version),
@@ -133,7 +137,12 @@ impl ListParams {
         };
         let errors = params.validate();
         if !errors.is_empty() {
-            return Err(Status::invalid("meta.k8s.io", "ListOptions", "", &errors));
+            return Err(Box::new(Status::invalid(
+                "meta.k8s.io",
+                "ListOptions",
+                "",
+                &errors,
+            )));
         }
         Ok(params)
     }

@@ -59,10 +59,10 @@ fn scale_of(ctx: &Ctx, object: &Value) -> Value {
         }
     }
     let mut spec = json!({});
-    if let Some(replicas) = object.pointer("/spec/replicas").and_then(Value::as_i64) {
-        if replicas != 0 {
-            spec["replicas"] = json!(replicas);
-        }
+    if let Some(replicas) = object.pointer("/spec/replicas").and_then(Value::as_i64)
+        && replicas != 0
+    {
+        spec["replicas"] = json!(replicas);
     }
     let mut status = json!({
         "replicas": object.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(0),
@@ -181,12 +181,12 @@ pub(super) async fn update(ctx: Ctx, body: Body) -> Reply {
     let format = negotiate_input(&ctx.headers)?;
     let bytes = read_body(body).await?;
     let scale = decode_body(format, &bytes).map_err(|err| Box::new(Status::bad_request(err)))?;
-    if let Some(kind) = scale.get("kind").and_then(Value::as_str) {
-        if kind != "Scale" {
-            return Err(Box::new(Status::bad_request(format!(
-                "{kind} in version \"v1\" cannot be handled as a Scale: no kind \"{kind}\" is registered for version \"autoscaling/v1\""
-            ))));
-        }
+    if let Some(kind) = scale.get("kind").and_then(Value::as_str)
+        && kind != "Scale"
+    {
+        return Err(Box::new(Status::bad_request(format!(
+            "{kind} in version \"v1\" cannot be handled as a Scale: no kind \"{kind}\" is registered for version \"autoscaling/v1\""
+        ))));
     }
     store(&ctx, |_| Ok(scale.clone())).await
 }

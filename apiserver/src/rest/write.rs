@@ -337,15 +337,17 @@ async fn create_prepared(ctx: &Ctx, mut object: Value) -> Result<Object, Box<Sta
         match ctx.storage.store().create(ctx.ns(), &name, stored).await {
             Ok(created) => return Ok(created),
             Err(StorageError::KeyExists { .. }) => {
+                // Upstream's `CheckGeneratedNameError`: a generated name that is taken asks the
+                // client to try again.
                 let mut status = if generated {
-                    Status::already_exists(ctx.info.group, ctx.info.resource, &name)
+                    Status::generate_name_conflict(ctx.info.group, ctx.info.resource, &name, 1)
                 } else {
                     Status::already_exists(ctx.info.group, ctx.info.resource, &name)
                 };
-                if let Ok(existing) = ctx.storage.store().get(ctx.ns(), &name, None).await {
-                    if meta(existing.value(), "deletionTimestamp").is_some_and(|t| !t.is_null()) {
-                        status.message = format!("object is being deleted: {}", status.message);
-                    }
+                if let Ok(existing) = ctx.storage.store().get(ctx.ns(), &name, None).await
+                    && meta(existing.value(), "deletionTimestamp").is_some_and(|t| !t.is_null())
+                {
+                    status.message = format!("object is being deleted: {}", status.message);
                 }
                 last_error = Some(Box::new(status));
             }
@@ -702,12 +704,12 @@ impl DeleteOptions {
             let format = negotiate_input(&ctx.headers)?;
             let value =
                 decode_body(format, &bytes).map_err(|err| Box::new(Status::bad_request(err)))?;
-            if let Some(kind) = value.get("kind").and_then(Value::as_str) {
-                if kind != "DeleteOptions" {
-                    return Err(Box::new(Status::bad_request(
-                        "decoded object cannot be converted to DeleteOptions",
-                    )));
-                }
+            if let Some(kind) = value.get("kind").and_then(Value::as_str)
+                && kind != "DeleteOptions"
+            {
+                return Err(Box::new(Status::bad_request(
+                    "decoded object cannot be converted to DeleteOptions",
+                )));
             }
             options.grace_period_seconds = value.get("gracePeriodSeconds").and_then(Value::as_i64);
             options.orphan_dependents = value.get("orphanDependents").and_then(Value::as_bool);
@@ -732,14 +734,14 @@ impl DeleteOptions {
                 "orphanDependents and deletionPropagation cannot be both set",
             ));
         }
-        if let Some(policy) = &options.propagation_policy {
-            if !matches!(policy.as_str(), "Foreground" | "Background" | "Orphan") {
-                errors.push(FieldError::not_supported(
-                    "propagationPolicy",
-                    policy.as_str(),
-                    &["Foreground", "Background", "Orphan", "nil"],
-                ));
-            }
+        if let Some(policy) = &options.propagation_policy
+            && !matches!(policy.as_str(), "Foreground" | "Background" | "Orphan")
+        {
+            errors.push(FieldError::not_supported(
+                "propagationPolicy",
+                policy.as_str(),
+                &["Foreground", "Background", "Orphan", "nil"],
+            ));
         }
         if !errors.is_empty() {
             return Err(Box::new(Status::invalid(
@@ -858,28 +860,28 @@ fn check_delete_preconditions(
     options: &DeleteOptions,
 ) -> Result<(), WriteError> {
     let uid = meta_str(object, "uid");
-    if let Some(expected) = &options.preconditions.uid {
-        if expected != uid {
-            return Err(Status::conflict(
-                ctx.info.group,
-                ctx.info.kind,
-                meta_str(object, "name"),
-                &format!("the UID in the precondition ({expected}) does not match the UID in record ({uid}). The object might have been deleted and then recreated"),
-            )
-            .into());
-        }
+    if let Some(expected) = &options.preconditions.uid
+        && expected != uid
+    {
+        return Err(Status::conflict(
+            ctx.info.group,
+            ctx.info.kind,
+            meta_str(object, "name"),
+            &format!("the UID in the precondition ({expected}) does not match the UID in record ({uid}). The object might have been deleted and then recreated"),
+        )
+        .into());
     }
     let rv = meta_str(object, "resourceVersion");
-    if let Some(expected) = &options.preconditions.resource_version {
-        if expected != rv {
-            return Err(Status::conflict(
-                ctx.info.group,
-                ctx.info.kind,
-                meta_str(object, "name"),
-                &format!("the ResourceVersion in the precondition ({expected}) does not match the ResourceVersion in record ({rv}). The object might have been modified"),
-            )
-            .into());
-        }
+    if let Some(expected) = &options.preconditions.resource_version
+        && expected != rv
+    {
+        return Err(Status::conflict(
+            ctx.info.group,
+            ctx.info.kind,
+            meta_str(object, "name"),
+            &format!("the ResourceVersion in the precondition ({expected}) does not match the ResourceVersion in record ({rv}). The object might have been modified"),
+        )
+        .into());
     }
     Ok(())
 }
@@ -961,10 +963,11 @@ async fn delete_one(
 ) -> Result<Deletion, Box<Status>> {
     namespace_lifecycle(ctx, Operation::Delete, name).await?;
     let store = ctx.storage.store();
-    if ctx.info.group.is_empty() && ctx.info.resource == "namespaces" {
-        if let Some(deletion) = begin_namespace_deletion(ctx, name, options).await? {
-            return Ok(deletion);
-        }
+    if ctx.info.group.is_empty()
+        && ctx.info.resource == "namespaces"
+        && let Some(deletion) = begin_namespace_deletion(ctx, name, options).await?
+    {
+        return Ok(deletion);
     }
     let mut keep: Option<Value> = None;
     let result = store
