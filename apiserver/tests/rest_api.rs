@@ -778,6 +778,11 @@ async fn content_negotiation_and_media_errors(backend: Backend) {
             json!({"kind": "namespaces"})
         )
     );
+    // A dry run is refused (not yet supported) rather than stored.
+    let dry = admin.post(&format!("{CMS}?dryRun=All"), &cm("dry")).await;
+    assert_eq!(dry.code, 400);
+    assert_eq!(dry.json()["message"], "dryRun is not supported");
+    assert_eq!(admin.get(&format!("{CMS}/dry")).await.code, 404);
     // Unknown resources: the generic 404.
     assert_eq!(
         admin.get("/api/v1/namespaces/default/widgets").await.code,

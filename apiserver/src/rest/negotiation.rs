@@ -253,19 +253,24 @@ mod tests {
     }
 
     #[test]
-    fn protobuf_first_falls_back_to_json_and_protobuf_only_is_406() {
+    fn protobuf_when_preferred_and_406_for_what_is_not_served() {
         let headers = accept("application/vnd.kubernetes.protobuf,application/json");
-        assert_eq!(
-            negotiate_output(&headers, Endpoint::Object).unwrap(),
-            Output::JSON
+        let output = negotiate_output(&headers, Endpoint::Object).unwrap();
+        assert_eq!(output.encoding, Encoding::Protobuf);
+        assert_eq!(output.representation, Representation::Object);
+        // Tables are JSON only: a protobuf Table range is skipped.
+        let table = accept(
+            "application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1;g=meta.k8s.io",
         );
-        let err = negotiate_output(
-            &accept("application/vnd.kubernetes.protobuf"),
-            Endpoint::Object,
-        )
-        .unwrap_err();
+        let output = negotiate_output(&table, Endpoint::List).unwrap();
+        assert_eq!(output.encoding, Encoding::Json);
+        assert_eq!(output.representation, Representation::Table("v1"));
+        let err = negotiate_output(&accept("application/cbor"), Endpoint::Object).unwrap_err();
         assert_eq!(err.code, 406);
-        assert_eq!(err.code, 406);
+        assert_eq!(
+            err.message,
+            "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf"
+        );
     }
 
     #[test]
