@@ -196,7 +196,12 @@ async fn pod_priority(
         .and_then(Value::as_str)
         .unwrap_or("");
     if requested.is_empty() {
-        let options = ironkube_storage::object::ListOptions::default();
+        // From memory as it is, as upstream's informer-backed lister reads: a consistent
+        // read would wait for the cache to catch up with every write in flight.
+        let options = ironkube_storage::object::ListOptions {
+            resource_version: "0".to_string(),
+            ..Default::default()
+        };
         let list = classes.cache.list(None, &options).await.map_err(|err| {
             Box::new(err.status(
                 &ironkube_storage::object::GroupResource::new(

@@ -7,6 +7,7 @@
 //! served version is not the storage version they are converted on the way in and out.
 
 mod admission;
+mod delete;
 mod encode;
 pub(crate) mod negotiation;
 mod options;
@@ -281,8 +282,8 @@ async fn dispatch(ctx: Ctx, verb: &str, body: Body) -> Reply {
         "create" => write::create(ctx, body).await,
         "update" => write::update(ctx, body).await,
         "patch" => write::patch(ctx, body).await,
-        "delete" => write::delete(ctx, body).await,
-        "deletecollection" => write::delete_collection(ctx, body).await,
+        "delete" => delete::delete(ctx, body).await,
+        "deletecollection" => delete::delete_collection(ctx, body).await,
         _ => Err(Box::new(not_found())),
     }
 }
