@@ -18,6 +18,7 @@ pub mod continue_token;
 pub mod field;
 pub mod gocompat;
 pub mod meta;
+pub mod quantity;
 pub mod request_info;
 pub mod selector;
 pub mod status;

@@ -20,7 +20,7 @@ use crate::client::{Connection, Endpoint};
 use crate::error::BenchError;
 use crate::machine;
 use crate::pod::{PodTemplate, fill_name};
-use crate::stats::Samples;
+use ironkube_testutil::stats::Samples;
 
 /// A worker that fails this many requests in a row stops (the server cannot do the request;
 /// the row shows the errors and the first one).

@@ -1,6 +1,6 @@
 //! Facts about the machine, and the CPU time processes have used.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -63,29 +63,6 @@ pub(crate) fn rss_bytes(pid: u32) -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// The pid of the running process whose command line holds `argument` as one of its
-/// arguments (used to find the etcd that testutil started, by its data directory).
-pub(crate) fn pid_with_argument(argument: &Path) -> Option<u32> {
-    let wanted = argument.as_os_str().as_encoded_bytes();
-    let entries = std::fs::read_dir("/proc").ok()?;
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        if cmdline.split(|&b| b == 0).any(|arg| arg == wanted) {
-            return Some(pid);
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,32 +83,5 @@ mod tests {
         let pid = std::process::id();
         assert!(cpu_seconds(pid).is_some());
         assert!(rss_bytes(pid).is_some_and(|rss| rss > 0));
-    }
-
-    #[test]
-    fn a_process_is_found_by_its_argument() {
-        let dir = tempfile::tempdir().unwrap();
-        let marker = dir.path().join("marker");
-        // `cat - <marker>` blocks reading its stdin (a pipe we hold) before it ever opens the
-        // marker, so it runs with the marker on its command line until killed.
-        let mut child = std::process::Command::new("cat")
-            .arg("-")
-            .arg(&marker)
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Until the child has exec'd, its command line is still the test's: poll briefly.
-        let mut found = None;
-        for _ in 0..200 {
-            found = pid_with_argument(&marker);
-            if found.is_some() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        assert_eq!(found, Some(child.id()));
-        child.kill().unwrap();
-        child.wait().unwrap();
-        assert_eq!(pid_with_argument(&dir.path().join("nobody")), None);
     }
 }

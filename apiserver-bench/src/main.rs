@@ -44,7 +44,6 @@ mod machine;
 mod pod;
 mod process;
 mod report;
-mod stats;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -281,7 +280,7 @@ async fn run(args: Args) -> Result<(), BenchError> {
     let etcd = EtcdProcess::start_with(&etcd_binary).map_err(BenchError::EtcdProcess)?;
     let context = RunContext {
         etcd_url: etcd.endpoint(),
-        etcd_pid: machine::pid_with_argument(&etcd.dir().join("data")),
+        etcd_pid: etcd.pid(),
         certs,
         dir: dir.path().to_path_buf(),
         template,

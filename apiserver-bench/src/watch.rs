@@ -26,7 +26,7 @@ use crate::client::{Connection, Protocol};
 use crate::error::BenchError;
 use crate::load::{CpuUse, Target, per_thousand};
 use crate::pod::PodTemplate;
-use crate::stats::Samples;
+use ironkube_testutil::stats::Samples;
 
 /// How long to wait, after the last write's answer, for events still in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(15);

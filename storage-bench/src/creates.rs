@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::backend::{Backend, GroupCommit, Target};
 use crate::error::BenchError;
-use crate::stats::Samples;
+use ironkube_testutil::stats::Samples;
 
 /// Where the created keys go; each task writes `<prefix><task>-<n>`.
 pub(crate) const CREATE_PREFIX: &str = "/registry/configmaps/bench/";

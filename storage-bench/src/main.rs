@@ -44,7 +44,6 @@ mod creates;
 mod error;
 mod machine;
 mod report;
-mod stats;
 mod watch;
 
 use std::path::PathBuf;

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::backend::{Backend, EventStream, Target};
 use crate::error::BenchError;
-use crate::stats::Samples;
+use ironkube_testutil::stats::Samples;
 
 /// Where the watched keys go; put `i` writes `<prefix><i>`.
 pub(crate) const WATCH_PREFIX: &str = "/registry/configmaps/watchbench/";

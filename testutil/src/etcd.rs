@@ -160,6 +160,11 @@ impl EtcdProcess {
             })
     }
 
+    /// The etcd process's id (`None` once it was killed), for reading its CPU and memory.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(std::process::Child::id)
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         match self.child.as_mut() {

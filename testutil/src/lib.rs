@@ -4,11 +4,13 @@
 //! - [`EtcdProcess`]: a single-member etcd on two free loopback ports with its own data directory.
 //! - [`TlsFiles`]: a throwaway CA with serving and client certificates (etcd over TLS).
 //! - [`TestDir`]: a temporary directory removed on drop.
+//! - [`stats::Samples`]: latency samples with exact percentiles, for the benchmark commands.
 //!
 //! Everything here is synchronous (plain `std::process` and `std::net`), so it works from a plain
 //! `#[test]` as well as from inside a tokio runtime (starting etcd blocks for about 0.3 s).
 
 mod etcd;
+pub mod stats;
 mod tls;
 
 pub use etcd::{ETCD_BIN_ENV, ETCD_BINS_ENV, EtcdProcess};

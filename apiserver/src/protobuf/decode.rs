@@ -13,12 +13,12 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::gotime;
-use super::quantity;
 use super::schema::{
     Custom, FieldType, JsonField, Label, MessageId, MessageKind, ProtoField, Scalar, Schema,
 };
 use super::wire::{FIXED32, FIXED64, LENGTH_DELIMITED, Raw, Reader, VARINT};
 use super::{Fault, MAGIC, MAX_DEPTH};
+use ironkube_apimachinery::quantity;
 
 /// Decodes messages of one schema.
 pub(super) struct Decoder<'s> {

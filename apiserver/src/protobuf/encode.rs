@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 
 use super::decode::wire_type;
 use super::gotime;
-use super::quantity;
 use super::schema::{Custom, FieldType, Label, MessageId, MessageKind, ProtoField, Scalar, Schema};
 use super::wire::{LENGTH_DELIMITED, put_bytes, put_tag, put_varint, put_varint_field};
 use super::{Fault, MAGIC, MAX_DEPTH, ProtobufError};
+use ironkube_apimachinery::quantity;
 
 /// The message whose `object` field carries a whole protobuf body rather than JSON.
 const WATCH_EVENT: &str = "k8s.io.apimachinery.pkg.apis.meta.v1.WatchEvent";

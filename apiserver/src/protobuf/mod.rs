@@ -32,7 +32,6 @@
 mod decode;
 mod encode;
 mod gotime;
-mod quantity;
 mod schema;
 mod wire;
 

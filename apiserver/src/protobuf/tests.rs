@@ -285,7 +285,7 @@ fn golden_quantities_canonicalize_as_upstream() {
     let golden = golden();
     let mut failures = Vec::new();
     for case in &golden.quantities {
-        let got = quantity::canonical(&case.input);
+        let got = ironkube_apimachinery::quantity::canonical(&case.input);
         let ok = match (&got, case.err) {
             (Err(_), true) => true,
             (Ok(text), false) => *text == case.out,

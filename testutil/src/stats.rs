@@ -1,4 +1,4 @@
-//! Latency samples and their percentiles.
+//! Latency samples and their percentiles, for the benchmark commands.
 //!
 //! Every sample is kept (a few hundred thousand at most in a default run) and sorted once, so a
 //! percentile is exact: the nearest-rank value, as an HDR histogram reports it at full precision.
@@ -7,14 +7,14 @@ use std::time::Duration;
 
 /// A set of latency samples, in nanoseconds.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Samples {
+pub struct Samples {
     nanos: Vec<u64>,
     sorted: bool,
 }
 
 impl Samples {
     /// An empty set with room for `capacity` samples.
-    pub(crate) fn with_capacity(capacity: usize) -> Self {
+    pub fn with_capacity(capacity: usize) -> Self {
         Self {
             nanos: Vec::with_capacity(capacity),
             sorted: true,
@@ -22,14 +22,14 @@ impl Samples {
     }
 
     /// Adds one sample (saturating at `u64::MAX` ns, about 584 years).
-    pub(crate) fn record(&mut self, latency: Duration) {
+    pub fn record(&mut self, latency: Duration) {
         let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
         self.nanos.push(nanos);
         self.sorted = false;
     }
 
     /// Adds every sample of `other`.
-    pub(crate) fn merge(&mut self, other: Samples) {
+    pub fn merge(&mut self, other: Samples) {
         if self.nanos.is_empty() {
             self.nanos = other.nanos;
             self.sorted = other.sorted;
@@ -40,14 +40,18 @@ impl Samples {
     }
 
     /// How many samples there are.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.nanos.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.nanos.is_empty()
     }
 
     /// The nearest-rank `p`-th percentile (`0 < p <= 100`): the smallest sample such that at
     /// least `p`% of the samples are at or below it. `None` without samples.
-    pub(crate) fn percentile(&mut self, p: f64) -> Option<Duration> {
+    pub fn percentile(&mut self, p: f64) -> Option<Duration> {
         if self.nanos.is_empty() {
             return None;
         }
@@ -64,7 +68,7 @@ impl Samples {
     }
 
     /// The percentile in milliseconds (`None` without samples).
-    pub(crate) fn percentile_ms(&mut self, p: f64) -> Option<f64> {
+    pub fn percentile_ms(&mut self, p: f64) -> Option<f64> {
         self.percentile(p).map(|d| d.as_secs_f64() * 1000.0)
     }
 }

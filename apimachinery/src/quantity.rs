@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 
 /// Why a string is not a quantity (upstream's three errors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum QuantityError {
+pub enum QuantityError {
     /// The string does not have a number-and-suffix form.
     #[error(
         "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
@@ -191,7 +191,7 @@ struct Quantity {
 }
 
 /// The string Go writes for the quantity `text` parses to (its MarshalJSON and protobuf form).
-pub(crate) fn canonical(text: &str) -> Result<String, QuantityError> {
+pub fn canonical(text: &str) -> Result<String, QuantityError> {
     let quantity = parse(text)?;
     Ok(match quantity.kept {
         Some(kept) => kept,
