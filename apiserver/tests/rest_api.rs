@@ -778,11 +778,37 @@ async fn content_negotiation_and_media_errors(backend: Backend) {
             json!({"kind": "namespaces"})
         )
     );
-    // A dry run is refused (not yet supported) rather than stored.
+    // Dry runs: the whole path runs, nothing is stored.
     let dry = admin.post(&format!("{CMS}?dryRun=All"), &cm("dry")).await;
-    assert_eq!(dry.code, 400);
-    assert_eq!(dry.json()["message"], "dryRun is not supported");
+    assert_eq!(dry.code, 201, "{}", dry.text());
+    let dry = dry.json();
+    assert_eq!(dry["metadata"]["name"], "dry");
+    assert_eq!(dry["metadata"]["uid"].as_str().unwrap().len(), 36);
+    assert!(dry["metadata"].get("resourceVersion").is_none());
     assert_eq!(admin.get(&format!("{CMS}/dry")).await.code, 404);
+    let bad = admin.post(&format!("{CMS}?dryRun=Some"), &cm("dry")).await;
+    assert_eq!(bad.code, 422);
+    assert_eq!(
+        bad.json()["message"],
+        "CreateOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: [\"Some\"]: supported values: \"All\""
+    );
+    let mut changed = admin.get(&format!("{CMS}/y")).await.json();
+    changed["data"]["k"] = json!("dry");
+    let dry_update = admin.put(&format!("{CMS}/y?dryRun=All"), &changed).await;
+    assert_eq!(dry_update.code, 200, "{}", dry_update.text());
+    assert_eq!(dry_update.json()["data"]["k"], "dry");
+    assert_eq!(
+        admin.get(&format!("{CMS}/y")).await.json()["data"]["k"],
+        "v"
+    );
+    let dry_delete = admin.delete(&format!("{CMS}/y?dryRun=All")).await;
+    assert_eq!(dry_delete.code, 200);
+    assert_eq!(dry_delete.json()["status"], "Success");
+    assert_eq!(
+        admin.get(&format!("{CMS}/y")).await.code,
+        200,
+        "still there"
+    );
     // Unknown resources: the generic 404.
     assert_eq!(
         admin.get("/api/v1/namespaces/default/widgets").await.code,

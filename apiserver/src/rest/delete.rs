@@ -297,6 +297,9 @@ async fn delete_one(
     options: &DeleteOptions,
 ) -> Result<Deletion, Box<Status>> {
     namespace_lifecycle(ctx, Operation::Delete, name).await?;
+    if ctx.dry_run {
+        return dry_run_delete(ctx, name, options).await;
+    }
     let store = ctx.storage.store();
     if ctx.info.group.is_empty()
         && ctx.info.resource == "namespaces"
@@ -353,17 +356,8 @@ async fn delete_one(
         }
         Err(err) => return Err(ctx.write_status(err, "delete", name)),
     };
-    if let Some(updated) = keep {
-        let still_pending = meta(&updated, "finalizers")
-            .and_then(Value::as_array)
-            .is_some_and(|f| !f.is_empty())
-            || meta(&updated, "deletionGracePeriodSeconds")
-                .and_then(Value::as_i64)
-                .unwrap_or(0)
-                > 0;
-        if still_pending {
-            return Ok(Deletion::Pending(current));
-        }
+    if keep.as_ref().is_some_and(still_pending) {
+        return Ok(Deletion::Pending(current));
     }
     let preconditions = Preconditions {
         uid: options.preconditions.uid.clone(),
@@ -378,6 +372,56 @@ async fn delete_one(
         Ok(deleted) => Ok(Deletion::Deleted(deleted)),
         Err(StorageError::NotFound { .. }) => Ok(Deletion::Deleted(current)),
         Err(err) => Err(Box::new(err.status(&ctx.group_resource(), name, "delete"))),
+    }
+}
+
+/// Whether an object marked for deletion stays (finalizers left, or a grace period running).
+fn still_pending(object: &Value) -> bool {
+    meta(object, "finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|f| !f.is_empty())
+        || meta(object, "deletionGracePeriodSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            > 0
+}
+
+/// A dry-run delete: what the delete would do to the current object, without doing it
+/// (upstream's dry-run storage checks the object and answers it).
+async fn dry_run_delete(
+    ctx: &Ctx,
+    name: &str,
+    options: &DeleteOptions,
+) -> Result<Deletion, Box<Status>> {
+    let current = ctx
+        .storage
+        .store()
+        .get(ctx.ns(), name, None)
+        .await
+        .map_err(|err| Box::new(err.status(&ctx.group_resource(), name, "delete")))?;
+    let value = current.value();
+    check_delete_preconditions(ctx, value, options)
+        .map_err(|err| ctx.write_status(err, "delete", name))?;
+    let is_namespace = ctx.info.group.is_empty() && ctx.info.resource == "namespaces";
+    if is_namespace
+        && value
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty())
+    {
+        let mut marked = value.clone();
+        if meta(&marked, "deletionTimestamp").is_none_or(Value::is_null) {
+            meta_mut(&mut marked).insert("deletionTimestamp".into(), json!(now_rfc3339()));
+            marked["status"] = json!({"phase": "Terminating"});
+        }
+        return Ok(Deletion::Pending(Object::new(marked)));
+    }
+    match before_delete(ctx, value, options) {
+        Ok(Some(updated)) if still_pending(&updated) => Ok(Deletion::Pending(Object::new(updated))),
+        Ok(Some(updated)) => Ok(Deletion::Deleted(Object::new(updated))),
+        Ok(None) => Ok(Deletion::Deleted(current)),
+        Err(WriteError::AlreadyDeleting) => Ok(Deletion::AlreadyDeleting(current)),
+        Err(err) => Err(ctx.write_status(err, "delete", name)),
     }
 }
 
@@ -515,6 +559,7 @@ pub(super) async fn delete_collection(ctx: Ctx, body: Body) -> Reply {
             query: ctx.query.clone(),
             headers: ctx.headers.clone(),
             pretty: ctx.pretty,
+            dry_run: ctx.dry_run,
         };
         match delete_one(&item_ctx, object.name(), &options).await {
             Ok(_) => items.push(ListItem::Value(ctx.to_served(&object)?)),

@@ -62,6 +62,8 @@ pub(crate) struct Ctx {
     pub(crate) headers: HeaderMap,
     /// Indented JSON (`pretty=true`, or curl and wget, as upstream).
     pub(crate) pretty: bool,
+    /// `dryRun=All`: the whole write path runs and nothing is stored.
+    pub(crate) dry_run: bool,
 }
 
 impl Ctx {
@@ -252,20 +254,22 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
         headers: parts.headers,
         query,
         pretty,
+        dry_run: false,
         info,
     };
     dispatch(ctx, &request.verb, body).await
 }
 
-async fn dispatch(ctx: Ctx, verb: &str, body: Body) -> Reply {
-    // Dry runs come with issue 4; until then a dry run is refused as upstream refuses it for
-    // storage that cannot do one, rather than written for real.
-    let writes = matches!(
-        verb,
-        "create" | "update" | "patch" | "delete" | "deletecollection"
-    );
-    if writes && ctx.query.get("dryRun").is_some_and(|v| !v.is_empty()) {
-        return Err(Box::new(Status::bad_request("dryRun is not supported")));
+async fn dispatch(mut ctx: Ctx, verb: &str, body: Body) -> Reply {
+    let options_kind = match verb {
+        "create" => Some("CreateOptions"),
+        "update" => Some("UpdateOptions"),
+        "patch" => Some("PatchOptions"),
+        "delete" | "deletecollection" => Some("DeleteOptions"),
+        _ => None,
+    };
+    if let Some(kind) = options_kind {
+        ctx.dry_run = dry_run(&ctx.query, kind)?;
     }
     if ctx.subresource == "scale" {
         return match verb {
@@ -286,6 +290,34 @@ async fn dispatch(ctx: Ctx, verb: &str, body: Body) -> Reply {
         "deletecollection" => delete::delete_collection(ctx, body).await,
         _ => Err(Box::new(not_found())),
     }
+}
+
+/// `dryRun` of a write (upstream's `ValidateDryRun`): every value must be `All`.
+fn dry_run(query: &Query, options_kind: &str) -> Result<bool, Box<Status>> {
+    let values = query.all("dryRun");
+    if values.is_empty() {
+        return Ok(false);
+    }
+    if values.iter().all(|v| *v == "All") {
+        return Ok(true);
+    }
+    let given = serde_json::Value::Array(
+        values
+            .iter()
+            .map(|v| serde_json::Value::String((*v).to_string()))
+            .collect(),
+    );
+    let errors = [ironkube_apimachinery::FieldError::not_supported(
+        "dryRun",
+        ironkube_apimachinery::BadValue::Json(given),
+        &["All"],
+    )];
+    Err(Box::new(Status::invalid(
+        "meta.k8s.io",
+        options_kind,
+        "",
+        &errors,
+    )))
 }
 
 /// The current time as upstream writes `metav1.Time` (RFC 3339, seconds, UTC).

@@ -31,6 +31,15 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a parameter, in order.
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// A string parameter ("" when absent).
     pub(crate) fn string(&self, name: &str) -> &str {
         self.get(name).unwrap_or("")

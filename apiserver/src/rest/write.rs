@@ -333,7 +333,12 @@ async fn create_prepared(ctx: &Ctx, mut object: Value) -> Result<Object, Box<Sta
         let prepared = prepare_create(ctx, candidate)?;
         namespace_lifecycle(ctx, Operation::Create, &name).await?;
         let stored = ctx.to_stored(prepared)?;
-        match ctx.storage.store().create(ctx.ns(), &name, stored).await {
+        let result = if ctx.dry_run {
+            dry_run_create(ctx, &name, stored).await
+        } else {
+            ctx.storage.store().create(ctx.ns(), &name, stored).await
+        };
+        match result {
             Ok(created) => return Ok(created),
             Err(StorageError::KeyExists { .. }) => {
                 // Upstream's `CheckGeneratedNameError`: a generated name that is taken asks the
@@ -354,6 +359,51 @@ async fn create_prepared(ctx: &Ctx, mut object: Value) -> Result<Object, Box<Sta
         }
     }
     Err(last_error.unwrap_or_else(|| Box::new(Status::internal_error("create failed"))))
+}
+
+/// A dry-run create (upstream's dry-run storage): the name must be free; the object is what
+/// would have been stored, without a resourceVersion.
+async fn dry_run_create(ctx: &Ctx, name: &str, object: Value) -> Result<Object, StorageError> {
+    match ctx.storage.store().get(ctx.ns(), name, None).await {
+        Ok(_) => Err(StorageError::KeyExists {
+            key: ctx.storage.store().key(ctx.ns(), name)?,
+        }),
+        Err(StorageError::NotFound { .. }) => Ok(Object::new(object)),
+        Err(err) => Err(err),
+    }
+}
+
+/// A dry-run update: the update runs once on the current object and its result is answered,
+/// not stored (upstream's dry-run `GuaranteedUpdate`).
+async fn dry_run_update<F>(
+    ctx: &Ctx,
+    allow_create: bool,
+    mut make_new: F,
+) -> Result<Updated, Box<Status>>
+where
+    F: FnMut(Option<&Value>) -> Result<Value, Box<Status>>,
+{
+    let current = match ctx.storage.store().get(ctx.ns(), &ctx.name, None).await {
+        Ok(object) => Some(object.into_value()),
+        Err(StorageError::NotFound { .. }) if allow_create => None,
+        Err(err) => return Err(Box::new(ctx.storage_status(&err, "update"))),
+    };
+    let served = match &current {
+        Some(old) => Some(ctx.to_served(&Object::new(old.clone()))?),
+        None => None,
+    };
+    let created = current.is_none();
+    let new = make_new(served.as_ref())?;
+    match update_object(ctx, current, new, allow_create) {
+        Ok(object) => Ok(Updated::Stored {
+            object: Object::new(object),
+            created,
+        }),
+        Err(WriteError::DeleteNow(new)) => Ok(Updated::Deleted(new)),
+        Err(err) => {
+            Err(ctx.write_status(err, if created { "create" } else { "update" }, &ctx.name))
+        }
+    }
 }
 
 /// An object created by the server itself (bootstrap): the same path as a POST.
@@ -384,6 +434,7 @@ pub(crate) async fn create_object(
         query: Query::default(),
         headers: Default::default(),
         pretty: false,
+        dry_run: false,
     };
     let mut object = request.object;
     object["apiVersion"] = json!(ctx.api_version());
@@ -510,6 +561,9 @@ where
         )
     {
         namespace_lifecycle(ctx, Operation::Create, &ctx.name).await?;
+    }
+    if ctx.dry_run {
+        return dry_run_update(ctx, allow_create, make_new).await;
     }
     let cached = ctx.storage.cache.cached(ctx.ns(), &ctx.name);
     let mut created = false;
