@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::rest::{CreateRequest, create_object};
 use crate::server::AppState;
+use crate::service_cidr::ServiceCidr;
 
 /// Namespaces every cluster has.
 pub const SYSTEM_NAMESPACES: [&str; 4] =
@@ -33,7 +34,13 @@ const SYSTEM_PRIORITY_CLASSES: [(&str, i64, &str); 2] = [
 ];
 
 /// Creates what is missing; logs (and goes on) when something cannot be created.
-pub(crate) async fn ensure(state: &Arc<AppState>, host: IpAddr, port: u16, service_ip: IpAddr) {
+pub(crate) async fn ensure(
+    state: &Arc<AppState>,
+    host: IpAddr,
+    port: u16,
+    service_cidr: ServiceCidr,
+) {
+    let service_ip = service_cidr.first();
     for namespace in SYSTEM_NAMESPACES {
         create_if_missing(
             state,
@@ -59,6 +66,18 @@ pub(crate) async fn ensure(state: &Arc<AppState>, host: IpAddr, port: u16, servi
         )
         .await;
     }
+    // The default ServiceCIDR (upstream's `default-servicecidr` controller in the apiserver).
+    create_if_missing(
+        state,
+        "networking.k8s.io",
+        "servicecidrs",
+        None,
+        json!({
+            "metadata": { "name": "kubernetes" },
+            "spec": { "cidrs": [service_cidr.to_string()] },
+        }),
+    )
+    .await;
     let family = if service_ip.is_ipv4() { "IPv4" } else { "IPv6" };
     create_if_missing(
         state,

@@ -27,6 +27,7 @@ pub mod registry;
 pub(crate) mod resources;
 pub(crate) mod rest;
 pub mod server;
+pub mod service_cidr;
 pub(crate) mod strategy;
 pub(crate) mod table;
 pub(crate) mod validation;

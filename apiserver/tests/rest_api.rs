@@ -817,6 +817,133 @@ async fn content_negotiation_and_media_errors(backend: Backend) {
     server.stop().await;
 }
 
+async fn services_get_addresses_and_node_ports(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    let svcs = "/api/v1/namespaces/default/services";
+    let svc = |name: &str, spec: Value| json!({"metadata": {"name": name}, "spec": spec});
+    let web = admin
+        .post(
+            svcs,
+            &svc("web", json!({"ports": [{"port": 80, "protocol": "TCP"}]})),
+        )
+        .await;
+    assert_eq!(web.code, 201, "{}", web.text());
+    let web = web.json();
+    let ip = web["spec"]["clusterIP"].as_str().unwrap().to_string();
+    assert!(ip.starts_with("10.") && ip != "10.96.0.1", "{ip}");
+    assert_eq!(web["spec"]["clusterIPs"], json!([ip]));
+    assert_eq!(web["spec"]["ipFamilies"], json!(["IPv4"]));
+    let reservation = admin
+        .get(&format!("/apis/networking.k8s.io/v1/ipaddresses/{ip}"))
+        .await
+        .json();
+    assert_eq!(
+        reservation["spec"]["parentRef"],
+        json!({"group": "", "resource": "services", "namespace": "default", "name": "web"})
+    );
+    assert_eq!(
+        reservation["metadata"]["labels"]["ipaddress.kubernetes.io/managed-by"],
+        "ipallocator.k8s.io"
+    );
+    let cidr = admin
+        .get("/apis/networking.k8s.io/v1/servicecidrs/kubernetes")
+        .await
+        .json();
+    assert_eq!(cidr["spec"]["cidrs"], json!(["10.96.0.0/12"]));
+
+    let clash = admin
+        .post(
+            svcs,
+            &svc("clash", json!({"clusterIP": ip, "ports": [{"port": 80}]})),
+        )
+        .await;
+    assert_eq!(clash.code, 422);
+    assert_eq!(
+        clash.json()["message"],
+        format!(
+            "Service \"clash\" is invalid: spec.clusterIPs: Invalid value: [\"{ip}\"]: failed to allocate IP {ip}: provided IP is already allocated"
+        )
+    );
+    let outside = admin
+        .post(
+            svcs,
+            &svc(
+                "outside",
+                json!({"clusterIP": "192.168.0.1", "ports": [{"port": 80}]}),
+            ),
+        )
+        .await;
+    assert_eq!(outside.code, 422);
+    assert!(
+        outside.json()["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("The range of valid IPs is 10.96.0.0/12")
+    );
+
+    let np = admin
+        .post(
+            svcs,
+            &svc(
+                "np",
+                json!({"type": "NodePort", "ports": [{"port": 80, "protocol": "TCP"}]}),
+            ),
+        )
+        .await
+        .json();
+    let node_port = np["spec"]["ports"][0]["nodePort"].as_i64().unwrap();
+    assert!((30000..=32767).contains(&node_port));
+    let taken = admin
+        .post(
+            svcs,
+            &svc(
+                "np2",
+                json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": node_port}]}),
+            ),
+        )
+        .await;
+    assert_eq!(taken.code, 422);
+    assert_eq!(
+        taken.json()["message"],
+        format!(
+            "Service \"np2\" is invalid: spec.ports[0].nodePort: Invalid value: {node_port}: provided port is already allocated"
+        )
+    );
+
+    // An update that leaves the address out keeps it, and keeps the node port.
+    let mut update = np.clone();
+    update["spec"].as_object_mut().unwrap().remove("clusterIP");
+    update["spec"].as_object_mut().unwrap().remove("clusterIPs");
+    update["spec"]["ports"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("nodePort");
+    let updated = admin.put(&format!("{svcs}/np"), &update).await;
+    assert_eq!(updated.code, 200, "{}", updated.text());
+    let updated = updated.json();
+    assert_eq!(updated["spec"]["clusterIP"], np["spec"]["clusterIP"]);
+    assert_eq!(updated["spec"]["ports"][0]["nodePort"], node_port);
+
+    // Deleting the Service frees its address.
+    assert_eq!(admin.delete(&format!("{svcs}/web")).await.code, 200);
+    assert_eq!(
+        admin
+            .get(&format!("/apis/networking.k8s.io/v1/ipaddresses/{ip}"))
+            .await
+            .code,
+        404
+    );
+    let again = admin
+        .post(
+            svcs,
+            &svc("again", json!({"clusterIP": ip, "ports": [{"port": 80}]})),
+        )
+        .await;
+    assert_eq!(again.code, 201, "{}", again.text());
+    server.stop().await;
+}
+
 on_both_backends!(
     crud_round_trip,
     generate_name_and_validation,
@@ -826,6 +953,7 @@ on_both_backends!(
     lists_page_and_select,
     watches_stream_changes,
     content_negotiation_and_media_errors,
+    services_get_addresses_and_node_ports,
 );
 
 /// A client certificate signed by the server's CA (user `cn`, groups `orgs`).

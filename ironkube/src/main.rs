@@ -10,7 +10,7 @@
 //! Run with: `cargo run -p ironkube -- server --data-dir /tmp/ik`.
 
 use std::ffi::OsString;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use ironkube_apiserver::pki::{Pki, PkiError, ServingNames};
 use ironkube_apiserver::server::{ApiServer, ServerConfig, ServerError};
+use ironkube_apiserver::service_cidr::ServiceCidr;
 use ironkube_storage::embedded::EmbeddedStore;
 use ironkube_storage::etcd::{EtcdConfig, EtcdStore, EtcdTls};
 use ironkube_storage::{KvError, KvStore};
@@ -132,10 +133,9 @@ struct ApiserverArgs {
     /// anonymous.
     #[arg(long)]
     client_ca_file: Option<PathBuf>,
-    /// The range Service IPs are taken from; its first address is the `kubernetes` Service's
-    /// (allocation of the others comes with issue 4).
-    #[arg(long, default_value = "10.96.0.0/12", value_parser = first_service_ip)]
-    service_cluster_ip_range: IpAddr,
+    /// The range Service IPs are taken from; its first address is the `kubernetes` Service's.
+    #[arg(long, default_value = "10.96.0.0/12", value_parser = ServiceCidr::parse)]
+    service_cluster_ip_range: ServiceCidr,
     /// The most non-mutating requests in flight before 429 (0: no limit).
     #[arg(long, default_value_t = 400)]
     max_requests_inflight: usize,
@@ -228,8 +228,9 @@ async fn server(args: ServerArgs) -> Result<(), MainError> {
         None => default_data_dir()?,
     };
     create_private_dir(&data_dir)?;
-    let service_ip = first_service_ip(&args.service_cluster_ip_range).map_err(MainError::Flag)?;
-    let mut ips = vec![service_ip];
+    let service_cidr =
+        ServiceCidr::parse(&args.service_cluster_ip_range).map_err(MainError::Flag)?;
+    let mut ips = vec![service_cidr.first()];
     if !args.bind_address.is_unspecified() {
         ips.push(args.bind_address);
     }
@@ -263,7 +264,7 @@ async fn server(args: ServerArgs) -> Result<(), MainError> {
     };
     let config = ServerConfig {
         client_ca: Some(pki.ca_cert.clone()),
-        service_ip: first_service_ip(&args.service_cluster_ip_range).map_err(MainError::Flag)?,
+        service_cidr,
         ..ServerConfig::new(
             SocketAddr::new(args.bind_address, args.secure_port),
             pki.serving_cert.clone(),
@@ -309,7 +310,7 @@ async fn apiserver(args: ApiserverArgs) -> Result<(), MainError> {
         advertise_address: args.advertise_address,
         client_ca: args.client_ca_file,
         etcd_prefix: args.etcd_prefix,
-        service_ip: args.service_cluster_ip_range,
+        service_cidr: args.service_cluster_ip_range,
         max_requests_inflight: args.max_requests_inflight,
         max_mutating_requests_inflight: args.max_mutating_requests_inflight,
         ..ServerConfig::new(
@@ -435,48 +436,9 @@ fn parse_etcd_prefix(prefix: &str) -> Result<String, String> {
     }
 }
 
-/// The first usable address of the first range of `--service-cluster-ip-range` (the
-/// `kubernetes` Service's IP): `10.96.0.0/12` gives `10.96.0.1`.
-fn first_service_ip(ranges: &str) -> Result<IpAddr, String> {
-    let range = ranges.split(',').next().unwrap_or("").trim();
-    let invalid = || format!("--service-cluster-ip-range {ranges:?} is not a CIDR");
-    let (addr, bits) = range.split_once('/').ok_or_else(invalid)?;
-    let addr: IpAddr = addr.parse().map_err(|_| invalid())?;
-    let bits: u32 = bits.parse().map_err(|_| invalid())?;
-    match addr {
-        IpAddr::V4(v4) if bits <= 30 => {
-            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-            Ok(IpAddr::V4(Ipv4Addr::from((u32::from(v4) & mask) + 1)))
-        }
-        IpAddr::V6(v6) if bits <= 126 => {
-            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
-            Ok(IpAddr::V6(Ipv6Addr::from((u128::from(v6) & mask) + 1)))
-        }
-        _ => Err(invalid()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn first_service_ip_is_the_network_plus_one() {
-        assert_eq!(
-            first_service_ip("10.96.0.0/12").unwrap(),
-            IpAddr::from([10, 96, 0, 1])
-        );
-        assert_eq!(
-            first_service_ip("10.100.7.9/16,fd00::/108").unwrap(),
-            IpAddr::from([10, 100, 0, 1])
-        );
-        assert_eq!(
-            first_service_ip("fd00::/108").unwrap(),
-            "fd00::1".parse::<IpAddr>().unwrap()
-        );
-        assert!(first_service_ip("10.96.0.0").is_err());
-        assert!(first_service_ip("10.96.0.0/32").is_err());
-    }
 
     #[test]
     fn invoked_as_kube_apiserver_parses_apiserver_flags() {

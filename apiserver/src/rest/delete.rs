@@ -369,7 +369,12 @@ async fn delete_one(
         })
         .await
     {
-        Ok(deleted) => Ok(Deletion::Deleted(deleted)),
+        Ok(deleted) => {
+            if ctx.info.group.is_empty() && ctx.info.resource == "services" {
+                super::services::release_service(&ctx.state, deleted.value()).await;
+            }
+            Ok(Deletion::Deleted(deleted))
+        }
         Err(StorageError::NotFound { .. }) => Ok(Deletion::Deleted(current)),
         Err(err) => Err(Box::new(err.status(&ctx.group_resource(), name, "delete"))),
     }

@@ -13,6 +13,7 @@ pub(crate) mod negotiation;
 mod options;
 mod read;
 mod scale;
+mod services;
 mod unstored;
 mod watch;
 mod write;

@@ -3,6 +3,7 @@
 //! `Store`): decode, system metadata, the strategy's prepare step, validation, admission, then
 //! storage inside the optimistic-concurrency loop.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -15,7 +16,7 @@ use super::admission::{Operation, namespace_lifecycle};
 use super::encode;
 use super::negotiation::{Endpoint, decode_body, negotiate_input, negotiate_output};
 use super::read::shape;
-use super::{Ctx, Query, Reply, now_rfc3339, read_body};
+use super::{Ctx, Query, Reply, now_rfc3339, read_body, services};
 use crate::registry::ResourceInfo;
 use crate::server::AppState;
 use crate::strategy::{self, Strategy};
@@ -332,12 +333,31 @@ async fn create_prepared(ctx: &Ctx, mut object: Value) -> Result<Object, Box<Sta
         let name = meta_str(&candidate, "name").to_string();
         let prepared = prepare_create(ctx, candidate)?;
         namespace_lifecycle(ctx, Operation::Create, &name).await?;
-        let stored = ctx.to_stored(prepared)?;
+        let mut prepared = prepared;
+        let reserved = if is_services(ctx) {
+            Some(services::allocate(ctx, &mut prepared).await?)
+        } else {
+            None
+        };
+        let stored = match ctx.to_stored(prepared) {
+            Ok(stored) => stored,
+            Err(status) => {
+                if let Some(reserved) = &reserved {
+                    services::release(&ctx.state, reserved).await;
+                }
+                return Err(status);
+            }
+        };
         let result = if ctx.dry_run {
             dry_run_create(ctx, &name, stored).await
         } else {
             ctx.storage.store().create(ctx.ns(), &name, stored).await
         };
+        if result.is_err()
+            && let Some(reserved) = &reserved
+        {
+            services::release(&ctx.state, reserved).await;
+        }
         match result {
             Ok(created) => return Ok(created),
             Err(StorageError::KeyExists { .. }) => {
@@ -359,6 +379,20 @@ async fn create_prepared(ctx: &Ctx, mut object: Value) -> Result<Object, Box<Sta
         }
     }
     Err(last_error.unwrap_or_else(|| Box::new(Status::internal_error("create failed"))))
+}
+
+/// Whether the request is about Services (whose writes allocate addresses and ports).
+fn is_services(ctx: &Ctx) -> bool {
+    ctx.info.group.is_empty() && ctx.info.resource == "services"
+}
+
+/// The NodePorts in use, for updates of Services (`None` for other resources).
+async fn service_node_ports(ctx: &Ctx) -> Result<Option<HashSet<i64>>, Box<Status>> {
+    if is_services(ctx) {
+        Ok(Some(services::used_node_ports(ctx).await?))
+    } else {
+        Ok(None)
+    }
 }
 
 /// A dry-run create (upstream's dry-run storage): the name must be free; the object is what
@@ -394,7 +428,8 @@ where
     };
     let created = current.is_none();
     let new = make_new(served.as_ref())?;
-    match update_object(ctx, current, new, allow_create) {
+    let node_ports = service_node_ports(ctx).await?;
+    match update_object(ctx, current, new, allow_create, node_ports.as_ref()) {
         Ok(object) => Ok(Updated::Stored {
             object: Object::new(object),
             created,
@@ -451,6 +486,7 @@ fn update_object(
     old: Option<Value>,
     mut new: Value,
     allow_create: bool,
+    node_ports: Option<&HashSet<i64>>,
 ) -> Result<Value, WriteError> {
     let Some(old) = old else {
         if !allow_create {
@@ -489,6 +525,14 @@ fn update_object(
         strategy::prepare_for_status_update(&mut new, &old);
     } else {
         strategy::prepare_for_update(&ctx.info, &ctx.strategy, &mut new, &old);
+        if let Some(used) = node_ports {
+            services::keep_allocated(&mut new, &old);
+            if services::needs_node_ports(&new)
+                && let Err(errors) = services::assign_node_ports(&mut new, Some(&old), used)
+            {
+                return Err(ctx.invalid(&ctx.name, &errors).into());
+            }
+        }
     }
     validate_update(ctx, &new, &old)?;
     let finalizers_left = meta(&new, "finalizers")
@@ -565,6 +609,7 @@ where
     if ctx.dry_run {
         return dry_run_update(ctx, allow_create, make_new).await;
     }
+    let node_ports = service_node_ports(ctx).await?;
     let cached = ctx.storage.cache.cached(ctx.ns(), &ctx.name);
     let mut created = false;
     let result = ctx
@@ -584,7 +629,7 @@ where
                     };
                     let new = make_new(served_old.as_ref())?;
                     created = old.is_none();
-                    update_object(ctx, old, new, allow_create)
+                    update_object(ctx, old, new, allow_create, node_ports.as_ref())
                 })();
                 std::future::ready(result)
             },

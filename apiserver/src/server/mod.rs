@@ -40,6 +40,7 @@ use tower::ServiceExt;
 
 use crate::registry::Registry;
 use crate::resources::{ResourceStorage, Resources};
+use crate::service_cidr::ServiceCidr;
 
 pub use error::ApiError;
 pub(crate) use error::status_response;
@@ -72,9 +73,9 @@ pub struct ServerConfig {
     pub client_ca: Option<PathBuf>,
     /// Where objects live in the store (`--etcd-prefix`, `/registry`).
     pub etcd_prefix: String,
-    /// The ClusterIP of the `default/kubernetes` Service (the first address of
-    /// `--service-cluster-ip-range`).
-    pub service_ip: IpAddr,
+    /// `--service-cluster-ip-range`: where ClusterIPs come from; its first address is the
+    /// `default/kubernetes` Service's.
+    pub service_cidr: ServiceCidr,
     /// Read-only requests served at once before 429 (`--max-requests-inflight`; 0: no limit).
     pub max_requests_inflight: usize,
     /// Mutating requests served at once before 429 (`--max-mutating-requests-inflight`).
@@ -92,7 +93,7 @@ impl ServerConfig {
             serving_key,
             client_ca: None,
             etcd_prefix: ironkube_storage::object::DEFAULT_ETCD_PREFIX.to_string(),
-            service_ip: IpAddr::from([10, 96, 0, 1]),
+            service_cidr: ServiceCidr::default(),
             max_requests_inflight: 400,
             max_mutating_requests_inflight: 200,
         }
@@ -132,6 +133,8 @@ pub(crate) struct AppState {
     pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
     /// The max-in-flight filter's slots.
     pub(crate) inflight: inflight::Limits,
+    /// Where ClusterIPs come from.
+    pub(crate) service_cidr: ServiceCidr,
 }
 
 impl AppState {
@@ -141,6 +144,7 @@ impl AppState {
         server_address: String,
         store: Arc<dyn KvStore>,
         inflight: inflight::Limits,
+        service_cidr: ServiceCidr,
     ) -> Self {
         let resources = Resources::start(store.clone(), &registry, Default::default());
         Self {
@@ -151,6 +155,7 @@ impl AppState {
             resources,
             shutdown: tokio::sync::watch::channel(false).0,
             inflight,
+            service_cidr,
         }
     }
 
@@ -212,8 +217,9 @@ impl ApiServer {
                 config.max_requests_inflight,
                 config.max_mutating_requests_inflight,
             ),
+            config.service_cidr,
         ));
-        crate::bootstrap::ensure(&state, host, port, config.service_ip).await;
+        crate::bootstrap::ensure(&state, host, port, config.service_cidr).await;
         Ok(Self {
             listener,
             acceptor: TlsAcceptor::from(Arc::new(tls)),

@@ -18,6 +18,7 @@ async fn chain(dir: &std::path::Path) -> (axum::Router, EmbeddedStore) {
         "127.0.0.1:6443".into(),
         Arc::new(store.clone()),
         super::inflight::Limits::new(0, 0),
+        Default::default(),
     ));
     (handler_chain(state), store)
 }
