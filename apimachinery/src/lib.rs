@@ -18,6 +18,9 @@ pub mod continue_token;
 pub mod field;
 pub mod gocompat;
 pub mod meta;
+
+/// `PATCH` bodies (JSON patch, merge patch, strategic merge patch) applied as upstream does.
+pub mod patch;
 pub mod quantity;
 pub mod request_info;
 pub mod selector;

@@ -944,6 +944,112 @@ async fn services_get_addresses_and_node_ports(backend: Backend) {
     server.stop().await;
 }
 
+async fn patches_of_each_type(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    let path = "/apis/apps/v1/namespaces/default/deployments";
+    let deployment = json!({
+        "metadata": {"name": "web", "labels": {"app": "web"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
+                     {"name": "a", "image": "nginx:1", "env": [{"name": "X", "value": "1"}]},
+                     {"name": "b", "image": "busybox"}]}}},
+    });
+    assert_eq!(admin.post(path, &deployment).await.code, 201);
+    let patch = |ty: &'static str, body: &'static str| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .send(
+                    "PATCH",
+                    "/apis/apps/v1/namespaces/default/deployments/web",
+                    &[("content-type", ty)],
+                    body,
+                )
+                .await
+        }
+    };
+    // Strategic merge: containers merge by name; env by name.
+    let smp = patch(
+        "application/strategic-merge-patch+json",
+        r#"{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"nginx:2","env":[{"name":"Y","value":"2"}]}]}}}}"#,
+    )
+    .await;
+    assert_eq!(smp.code, 200, "{}", smp.text());
+    let smp = smp.json();
+    let containers = &smp["spec"]["template"]["spec"]["containers"];
+    assert_eq!(
+        containers.as_array().unwrap().len(),
+        2,
+        "merged by name, b kept"
+    );
+    assert_eq!(containers[0]["image"], "nginx:2");
+    assert_eq!(containers[0]["env"].as_array().unwrap().len(), 2);
+    assert_eq!(smp["metadata"]["generation"], 2);
+    // Merge patch replaces lists.
+    let merge = patch(
+        "application/merge-patch+json",
+        r#"{"metadata":{"labels":{"tier":"front"}},"spec":{"template":{"spec":{"containers":[{"name":"c","image":"x"}]}}}}"#,
+    )
+    .await
+    .json();
+    assert_eq!(
+        merge["metadata"]["labels"],
+        json!({"app": "web", "tier": "front"})
+    );
+    assert_eq!(
+        merge["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // JSON patch, and a failing test op: 422 with upstream's generic message.
+    let json_patch = patch(
+        "application/json-patch+json",
+        r#"[{"op":"replace","path":"/spec/replicas","value":3}]"#,
+    )
+    .await;
+    assert_eq!(json_patch.code, 200, "{}", json_patch.text());
+    assert_eq!(json_patch.json()["spec"]["replicas"], 3);
+    let failing = patch(
+        "application/json-patch+json",
+        r#"[{"op":"test","path":"/spec/replicas","value":9}]"#,
+    )
+    .await;
+    assert_eq!(failing.code, 422);
+    assert_eq!(
+        failing.json()["message"],
+        "the server rejected our request due to an error in our request"
+    );
+    // A stale resourceVersion in a patch is a conflict.
+    let stale = patch(
+        "application/merge-patch+json",
+        r#"{"metadata":{"resourceVersion":"1"}}"#,
+    )
+    .await;
+    assert_eq!(stale.code, 409);
+    // Server-side apply is not written yet: 415, nothing changed.
+    let apply = patch("application/apply-patch+yaml", "spec: {replicas: 5}").await;
+    assert_eq!(apply.code, 415);
+    // Patching the scale subresource.
+    let scaled = admin
+        .send(
+            "PATCH",
+            "/apis/apps/v1/namespaces/default/deployments/web/scale",
+            &[("content-type", "application/merge-patch+json")],
+            r#"{"spec":{"replicas":4}}"#,
+        )
+        .await;
+    assert_eq!(scaled.code, 200, "{}", scaled.text());
+    assert_eq!(scaled.json()["kind"], "Scale");
+    assert_eq!(
+        admin.get(&format!("{path}/web")).await.json()["spec"]["replicas"],
+        4
+    );
+    server.stop().await;
+}
+
 on_both_backends!(
     crud_round_trip,
     generate_name_and_validation,
@@ -954,6 +1060,7 @@ on_both_backends!(
     watches_stream_changes,
     content_negotiation_and_media_errors,
     services_get_addresses_and_node_ports,
+    patches_of_each_type,
 );
 
 /// A client certificate signed by the server's CA (user `cn`, groups `orgs`).

@@ -4,12 +4,13 @@
 
 use axum::body::Body;
 use axum::http::StatusCode;
+use ironkube_apimachinery::patch::{self, PatchType};
 use ironkube_apimachinery::{FieldError, LabelSelector, Status};
 use serde_json::{Value, json};
 
 use super::encode::{self, IncludeObject, Shape};
 use super::negotiation::{Endpoint, decode_body, negotiate_input, negotiate_output};
-use super::write::{Updated, merge_patch, update_stored};
+use super::write::{Updated, update_stored};
 use super::{Ctx, Reply, read_body};
 
 const SCALE_SHAPE: Shape<'static> = Shape {
@@ -191,22 +192,32 @@ pub(super) async fn update(ctx: Ctx, body: Body) -> Reply {
     store(&ctx, |_| Ok(scale.clone())).await
 }
 
-/// `PATCH …/{name}/scale` (merge patch of the Scale).
+/// `PATCH …/{name}/scale`: the patch applies to the Scale (autoscaling/v1), with any patch type.
 pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
     negotiate_output(&ctx.headers, Endpoint::Write)?;
-    let bytes = read_body(body).await?;
-    let patch: Value = serde_json::from_slice(&bytes)
-        .map_err(|err| Box::new(Status::bad_request(format!("error decoding patch: {err}"))))?;
-    let strategic = ctx
+    let media = ctx
         .headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/strategic-merge-patch+json"));
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let Some(patch_type) = PatchType::from_content_type(&media) else {
+        return Err(Box::new(Status::unsupported_media_type(&[
+            "application/json-patch+json",
+            "application/merge-patch+json",
+            "application/apply-patch+yaml",
+            "application/strategic-merge-patch+json",
+        ])));
+    };
+    let bytes = read_body(body).await?;
     store(&ctx, |current| {
-        let mut scale = scale_of(&ctx, current);
-        // Without a resourceVersion in the patch, the patch applies to what was read.
-        merge_patch(&mut scale, &patch, strategic);
-        Ok(scale)
+        let scale = scale_of(&ctx, current);
+        patch::apply(patch_type, &scale, &bytes, "autoscaling/v1", "Scale")
+            .map_err(|err| Box::new(err.status("autoscaling", "Scale", &ctx.name)))
     })
     .await
 }

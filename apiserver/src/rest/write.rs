@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::StatusCode;
+use ironkube_apimachinery::patch::{self, PatchType};
 use ironkube_apimachinery::{FieldError, Status};
 use ironkube_storage::object::{Object, Preconditions, StorageError};
 use serde_json::{Value, json};
@@ -704,21 +705,12 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if !matches!(
-        media.as_str(),
-        "application/merge-patch+json" | "application/strategic-merge-patch+json"
-    ) {
+    let Some(patch_type) = PatchType::from_content_type(&media) else {
+        // Server-side apply (`application/apply-patch+yaml`) is not written yet.
         return Err(Box::new(Status::unsupported_media_type(PATCH_MEDIA_TYPES)));
-    }
+    };
     let bytes = read_body(body).await?;
-    let patch: Value = serde_json::from_slice(&bytes)
-        .map_err(|err| Box::new(Status::bad_request(format!("error decoding patch: {err}"))))?;
-    if !patch.is_object() {
-        return Err(Box::new(Status::bad_request(
-            "json: cannot unmarshal into Go value of type map[string]interface {}",
-        )));
-    }
-    let strategic = media == "application/strategic-merge-patch+json";
+    let api_version = ctx.api_version();
     run_update(&ctx, false, |current| {
         let Some(current) = current else {
             return Err(Box::new(Status::not_found(
@@ -727,11 +719,17 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
                 &ctx.name,
             )));
         };
-        let mut patched = current.clone();
-        merge_patch(&mut patched, &patch, strategic);
-        // The patch may carry a resourceVersion: a precondition. Without one, the update is
-        // unconditional against the object read.
-        if meta(&patch, "resourceVersion").is_none() {
+        let mut patched = patch::apply(patch_type, current, &bytes, &api_version, ctx.info.kind)
+            .map_err(|err| Box::new(err.status(ctx.info.group, ctx.info.kind, &ctx.name)))?;
+        if !patched.is_object() {
+            return Err(Box::new(Status::bad_request(format!(
+                "the patched object is not a {} (a JSON object)",
+                ctx.info.kind
+            ))));
+        }
+        // A resourceVersion the patch leaves in place (or sets) is a precondition; one it
+        // removes makes the update unconditional against the object read.
+        if meta(&patched, "resourceVersion").is_none_or(Value::is_null) {
             let rv = meta_str(current, "resourceVersion").to_string();
             meta_mut(&mut patched).insert("resourceVersion".into(), json!(rv));
         }
@@ -753,54 +751,9 @@ fn check_patched_identity(ctx: &Ctx, patched: &Value) -> Result<(), Box<Status>>
     Ok(())
 }
 
-/// RFC 7386 merge patch; for strategic merge patches the `$`-directives are dropped.
-pub(super) fn merge_patch(target: &mut Value, patch: &Value, strategic: bool) {
-    let Value::Object(patch) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = json!({});
-    }
-    let Some(target) = target.as_object_mut() else {
-        return;
-    };
-    for (key, value) in patch {
-        if strategic && key.starts_with('$') {
-            continue;
-        }
-        if value.is_null() {
-            target.remove(key);
-        } else {
-            merge_patch(
-                target.entry(key.clone()).or_insert(Value::Null),
-                value,
-                strategic,
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn merge_patch_follows_rfc_7386() {
-        let mut target = json!({"a": "b", "c": {"d": "e", "f": "g"}});
-        merge_patch(&mut target, &json!({"a": "z", "c": {"f": null}}), false);
-        assert_eq!(target, json!({"a": "z", "c": {"d": "e"}}));
-        let mut target = json!({"metadata": {"labels": {"x": "1"}}});
-        merge_patch(
-            &mut target,
-            &json!({"metadata": {"labels": {"y": "2"}}, "$setElementOrder/x": []}),
-            true,
-        );
-        assert_eq!(
-            target,
-            json!({"metadata": {"labels": {"x": "1", "y": "2"}}})
-        );
-    }
 
     #[test]
     fn generated_names_have_five_safe_characters() {
