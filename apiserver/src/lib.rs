@@ -20,6 +20,7 @@ pub mod bootstrap;
 pub(crate) mod conversion;
 pub mod discovery;
 pub(crate) mod fields;
+pub(crate) mod fieldvalidation;
 pub(crate) mod openapi;
 pub mod pki;
 pub(crate) mod protobuf;

@@ -1050,6 +1050,66 @@ async fn patches_of_each_type(backend: Backend) {
     server.stop().await;
 }
 
+async fn field_validation_and_openapi(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    let body = r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"f","nmae":"x"},"data":{"a":"b"},"dta":1}"#;
+    let strict = admin
+        .send("POST", &format!("{CMS}?fieldValidation=Strict"), &[], body)
+        .await;
+    assert_eq!(strict.code, 400);
+    assert_eq!(
+        strict.json()["message"],
+        "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: unknown field \"metadata.nmae\", unknown field \"dta\""
+    );
+    assert_eq!(
+        admin.get(&format!("{CMS}/f")).await.code,
+        404,
+        "nothing stored"
+    );
+    // Warn (the default) stores the object and says why in Warning headers.
+    let warned = admin.send("POST", CMS, &[], body).await;
+    assert_eq!(warned.code, 201, "{}", warned.text());
+    let warnings: Vec<&str> = warned
+        .headers
+        .get_all("warning")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "299 - \"unknown field \\\"metadata.nmae\\\"\"",
+            "299 - \"unknown field \\\"dta\\\"\""
+        ]
+    );
+    let bad = admin
+        .send("POST", &format!("{CMS}?fieldValidation=Loose"), &[], body)
+        .await;
+    assert_eq!(bad.code, 400);
+
+    // OpenAPI: the root lists served group versions; documents are upstream's, cached by hash.
+    let root = admin.get("/openapi/v3").await.json();
+    let url = root["paths"]["api/v1"]["serverRelativeURL"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(url.starts_with("/openapi/v3/api/v1?hash="), "{url}");
+    assert!(
+        root["paths"].get("apis/resource.k8s.io/v1beta1").is_none(),
+        "beta is not served"
+    );
+    let doc = admin.get(&url).await;
+    assert_eq!(doc.code, 200);
+    assert_eq!(doc.header("cache-control"), "public, immutable");
+    let doc = doc.json();
+    assert!(doc["components"]["schemas"]["io.k8s.api.core.v1.Pod"].is_object());
+    let v2 = admin.get("/openapi/v2").await;
+    assert_eq!(v2.code, 200);
+    assert_eq!(v2.json()["swagger"], "2.0");
+    server.stop().await;
+}
+
 on_both_backends!(
     crud_round_trip,
     generate_name_and_validation,
@@ -1061,6 +1121,7 @@ on_both_backends!(
     content_negotiation_and_media_errors,
     services_get_addresses_and_node_ports,
     patches_of_each_type,
+    field_validation_and_openapi,
 );
 
 /// A client certificate signed by the server's CA (user `cn`, groups `orgs`).

@@ -13,6 +13,10 @@ use serde_json::{Value, json};
 
 use super::Ctx;
 
+/// How long after a namespace's deletion admission reads it from the store (upstream's
+/// `forceLiveLookupTTL`).
+const FORCE_LIVE_LOOKUP: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Namespaces that can never be deleted.
 const IMMORTAL_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
 
@@ -42,6 +46,13 @@ pub(super) async fn namespace_lifecycle(
                 name,
                 "this namespace may not be deleted",
             )));
+        }
+        if operation == Operation::Delete
+            && let Ok(mut recent) = ctx.state.recently_deleted_namespaces.lock()
+        {
+            let now = tokio::time::Instant::now();
+            recent.retain(|_, at| now.duration_since(*at) < FORCE_LIVE_LOOKUP);
+            recent.insert(name.to_string(), now);
         }
         return Ok(());
     }
@@ -81,7 +92,21 @@ async fn namespace_phase(ctx: &Ctx, namespace: &str) -> Result<Option<String>, B
     let Some(namespaces) = ctx.state.namespaces() else {
         return Ok(Some("Active".to_string()));
     };
-    let object = match namespaces.cache.cached(None, namespace) {
+    let live = ctx
+        .state
+        .recently_deleted_namespaces
+        .lock()
+        .is_ok_and(|recent| {
+            recent
+                .get(namespace)
+                .is_some_and(|at| at.elapsed() < FORCE_LIVE_LOOKUP)
+        });
+    let cached = if live {
+        None
+    } else {
+        namespaces.cache.cached(None, namespace)
+    };
+    let object = match cached {
         Some(object) => object,
         None => match namespaces.store().get(None, namespace, None).await {
             Ok(object) => object,

@@ -65,6 +65,8 @@ pub(crate) struct Ctx {
     pub(crate) pretty: bool,
     /// `dryRun=All`: the whole write path runs and nothing is stored.
     pub(crate) dry_run: bool,
+    /// `Warning` headers for the response (unknown fields under `fieldValidation=Warn`, …).
+    pub(crate) warnings: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Ctx {
@@ -111,6 +113,13 @@ impl Ctx {
     /// The served `apiVersion`.
     pub(crate) fn api_version(&self) -> String {
         api_version(self.info.group, self.info.version)
+    }
+
+    /// Adds `Warning` header values to the response.
+    pub(crate) fn warn(&self, values: Vec<String>) {
+        if let Ok(mut warnings) = self.warnings.lock() {
+            warnings.extend(values);
+        }
     }
 
     /// The namespace as the storage layer takes it.
@@ -256,9 +265,20 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
         query,
         pretty,
         dry_run: false,
+        warnings: Arc::default(),
         info,
     };
-    dispatch(ctx, &request.verb, body).await
+    let warnings = ctx.warnings.clone();
+    let mut reply = dispatch(ctx, &request.verb, body).await;
+    let warnings = warnings.lock().map(|w| w.clone()).unwrap_or_default();
+    if let Ok(response) = reply.as_mut() {
+        for warning in warnings {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&warning) {
+                response.headers_mut().append("warning", value);
+            }
+        }
+    }
+    reply
 }
 
 async fn dispatch(mut ctx: Ctx, verb: &str, body: Body) -> Reply {

@@ -233,12 +233,9 @@ pub(super) async fn allocate(ctx: &Ctx, service: &mut Value) -> Result<Reserved,
     Ok(reserved)
 }
 
-/// NodePorts of every Service there is (from memory).
+/// NodePorts of every Service there is: a consistent read, under `service_writes`.
 pub(super) async fn used_node_ports(ctx: &Ctx) -> Result<HashSet<i64>, Box<Status>> {
-    let options = ListOptions {
-        resource_version: "0".to_string(),
-        ..ListOptions::default()
-    };
+    let options = ListOptions::default();
     let list = ctx
         .storage
         .cache

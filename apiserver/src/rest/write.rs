@@ -15,13 +15,13 @@ use serde_json::{Value, json};
 
 use super::admission::{Operation, namespace_lifecycle};
 use super::encode;
-use super::negotiation::{Endpoint, decode_body, negotiate_input, negotiate_output};
+use super::negotiation::{Endpoint, InputFormat, decode_body, negotiate_input, negotiate_output};
 use super::read::shape;
 use super::{Ctx, Query, Reply, now_rfc3339, read_body, services};
 use crate::registry::ResourceInfo;
 use crate::server::AppState;
 use crate::strategy::{self, Strategy};
-use crate::validation;
+use crate::{fieldvalidation, validation};
 
 /// How many times a create with `generateName` retries a name that is taken (upstream's
 /// `createWithGenerateNameRetry`).
@@ -92,7 +92,13 @@ impl Ctx {
 }
 
 /// Decodes a request body as an object of the request's kind and version.
-async fn decode_object(ctx: &Ctx, body: Body) -> Result<Value, Box<Status>> {
+async fn decode_object(ctx: &Ctx, body: Body, options_kind: &str) -> Result<Value, Box<Status>> {
+    let directive =
+        fieldvalidation::Directive::parse(ctx.query.get("fieldValidation")).map_err(|message| {
+            Box::new(Status::bad_request(format!(
+                "{options_kind}.meta.k8s.io \"\" is invalid: {message}"
+            )))
+        })?;
     let format = negotiate_input(&ctx.headers)?;
     let bytes = read_body(body).await?;
     let mut object = decode_body(format, &bytes).map_err(|err| {
@@ -148,6 +154,25 @@ async fn decode_object(ctx: &Ctx, body: Body) -> Result<Value, Box<Status>> {
             ))));
         }
         map.insert("metadata".into(), json!({}));
+    }
+    if directive != fieldvalidation::Directive::Ignore {
+        // The raw JSON keeps duplicate keys; YAML and protobuf bodies are checked as decoded.
+        let json = match format {
+            InputFormat::Json => bytes.to_vec(),
+            _ => serde_json::to_vec(&object).unwrap_or_default(),
+        };
+        let problems =
+            fieldvalidation::field_problems(ctx.info.group, ctx.info.version, ctx.info.kind, &json);
+        if !problems.is_empty() {
+            if directive == fieldvalidation::Directive::Strict {
+                return Err(Box::new(fieldvalidation::strict_error_for(
+                    ctx.info.kind,
+                    ctx.info.version,
+                    &problems,
+                )));
+            }
+            ctx.warn(fieldvalidation::warnings(&problems));
+        }
     }
     strategy::apply_defaults(&ctx.info, &mut object);
     Ok(object)
@@ -309,7 +334,7 @@ pub(super) fn respond(ctx: &Ctx, code: StatusCode, object: &Object) -> Reply {
 /// `POST` to a collection.
 pub(super) async fn create(ctx: Ctx, body: Body) -> Reply {
     negotiate_output(&ctx.headers, Endpoint::Write)?;
-    let mut object = decode_object(&ctx, body).await?;
+    let mut object = decode_object(&ctx, body, "CreateOptions").await?;
     wipe_system_fields(&mut object);
     ensure_namespace(&ctx, &mut object)?;
     let object = create_prepared(&ctx, object).await?;
@@ -319,6 +344,11 @@ pub(super) async fn create(ctx: Ctx, body: Body) -> Reply {
 /// Creates a decoded object: names, admission, preparation and storage, retrying generated
 /// names that are taken.
 async fn create_prepared(ctx: &Ctx, mut object: Value) -> Result<Object, Box<Status>> {
+    let _service_writes = if is_services(ctx) {
+        Some(ctx.state.service_writes.lock().await)
+    } else {
+        None
+    };
     if ctx.info.group.is_empty() && ctx.info.resource == "pods" {
         super::admission::admit_pod(ctx, &mut object).await?;
     }
@@ -471,6 +501,7 @@ pub(crate) async fn create_object(
         headers: Default::default(),
         pretty: false,
         dry_run: false,
+        warnings: Arc::default(),
     };
     let mut object = request.object;
     object["apiVersion"] = json!(ctx.api_version());
@@ -598,6 +629,11 @@ pub(super) async fn update_stored<F>(
 where
     F: FnMut(Option<&Value>) -> Result<Value, Box<Status>>,
 {
+    let _service_writes = if is_services(ctx) {
+        Some(ctx.state.service_writes.lock().await)
+    } else {
+        None
+    };
     namespace_lifecycle(ctx, Operation::Update, &ctx.name).await?;
     if allow_create
         && matches!(
@@ -684,7 +720,7 @@ fn check_name(ctx: &Ctx, object: &mut Value) -> Result<(), Box<Status>> {
 /// `PUT` of an object (or its `status`).
 pub(super) async fn update(ctx: Ctx, body: Body) -> Reply {
     negotiate_output(&ctx.headers, Endpoint::Write)?;
-    let mut object = decode_object(&ctx, body).await?;
+    let mut object = decode_object(&ctx, body, "UpdateOptions").await?;
     check_name(&ctx, &mut object)?;
     let allow_create = ctx.strategy.allow_create_on_update && ctx.subresource.is_empty();
     run_update(&ctx, allow_create, |_| Ok(object.clone())).await

@@ -135,6 +135,14 @@ pub(crate) struct AppState {
     pub(crate) inflight: inflight::Limits,
     /// Where ClusterIPs come from.
     pub(crate) service_cidr: ServiceCidr,
+    /// Held by Service writes: NodePorts are allocated from the Services themselves, so their
+    /// allocation and the write that records it happen one at a time.
+    pub(crate) service_writes: tokio::sync::Mutex<()>,
+    /// Namespaces deleted in the last 30 s, by when: admission looks them up in the store
+    /// rather than the cache, which may not have seen them terminate yet (upstream's
+    /// `forceLiveLookupCache`).
+    pub(crate) recently_deleted_namespaces:
+        std::sync::Mutex<std::collections::HashMap<String, tokio::time::Instant>>,
 }
 
 impl AppState {
@@ -156,6 +164,8 @@ impl AppState {
             shutdown: tokio::sync::watch::channel(false).0,
             inflight,
             service_cidr,
+            service_writes: tokio::sync::Mutex::new(()),
+            recently_deleted_namespaces: std::sync::Mutex::default(),
         }
     }
 

@@ -50,12 +50,9 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
         .route("/apis", get(apis))
         .route("/apis/{group}", get(api_group))
         .route("/apis/{group}/{version}", get(group_version))
+        .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_root))
-        .route("/openapi/v3/api/{version}", get(openapi_legacy))
-        .route(
-            "/openapi/v3/apis/{group}/{version}",
-            get(openapi_group_version),
-        )
+        .route("/openapi/v3/{*path}", get(openapi_document))
         .fallback(resource_or_not_found)
         .method_not_allowed_fallback(resource_or_not_found)
         .with_state(state)
@@ -214,42 +211,32 @@ async fn group_version(
     ))
 }
 
+/// `GET /openapi/v2`.
+async fn openapi_v2(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    crate::openapi::http::v2(&state.registry, &headers)
+}
+
 /// `GET /openapi/v3`.
-async fn openapi_root(State(state): State<Arc<AppState>>) -> Response {
-    json_response(
-        StatusCode::OK,
-        serde_json::to_vec(&crate::openapi::root(&state.registry)),
-    )
+async fn openapi_root(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    crate::openapi::http::v3_root(&state.registry, &headers)
 }
 
-/// `GET /openapi/v3/api/<version>`.
-async fn openapi_legacy(
+/// `GET /openapi/v3/<path>` (`api/v1`, `apis/apps/v1`, `apis/apps`, `version`, ...), with the
+/// caching headers upstream sends for `?hash=`.
+async fn openapi_document(
     State(state): State<Arc<AppState>>,
-    Path(version): Path<String>,
+    Path(path): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
 ) -> Response {
-    openapi_document(&state, "", &version)
-}
-
-/// `GET /openapi/v3/apis/<group>/<version>`.
-async fn openapi_group_version(
-    State(state): State<Arc<AppState>>,
-    Path((group, version)): Path<(String, String)>,
-) -> Response {
-    openapi_document(&state, &group, &version)
-}
-
-/// One group version's OpenAPI document, with its hash as the ETag.
-fn openapi_document(state: &AppState, group: &str, version: &str) -> Response {
-    let Some(doc) = crate::openapi::document(&state.registry, group, version) else {
-        return ApiError::NotFound.into_response();
-    };
-    let bytes = serde_json::to_vec(&doc).unwrap_or_default();
-    let etag = format!("\"{}\"", crate::openapi::hash(&bytes));
-    let mut response = json_response(StatusCode::OK, Ok(bytes));
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
+    // The hash is upper-case hex, which query escaping leaves as it is.
+    let hash = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("hash="));
+    crate::openapi::http::v3_document(&state.registry, &path, hash, &headers)
+        .unwrap_or_else(|| ApiError::NotFound.into_response())
 }
 
 /// Everything without a route: resource requests go to the generic REST handler; anything

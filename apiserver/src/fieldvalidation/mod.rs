@@ -1,0 +1,279 @@
+//! Field validation (`fieldValidation=Ignore|Warn|Strict` on create, update and patch): the
+//! unknown and duplicate fields of a request body, as upstream's strict JSON decoder
+//! (`sigs.k8s.io/json` with `DisallowUnknownFields` and `DisallowDuplicateFields`) reports them.
+//!
+//! Upstream decodes into the Go type; here the body is walked against the kind's schema in
+//! upstream's published OpenAPI v3 document, which describes the same fields: objects with
+//! `properties` are structs (unknown keys reported), `additionalProperties` are maps (any key),
+//! and schemas without either, or with `x-kubernetes-preserve-unknown-fields` (RawExtension,
+//! FieldsV1, int-or-string, quantities, times), are opaque as the Go types' own decoders are.
+//! Field paths are upstream's: keys joined by `.`, list items as `[i]`
+//! (`spec.containers[0].foo`); reports come in document order, each once, at most 100.
+
+// Until the REST handlers call it (their owner wires it in), nothing outside the tests does.
+
+mod scan;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use ironkube_apimachinery::Status;
+use serde_json::Value;
+
+use scan::Node;
+
+/// What to do about unknown and duplicate fields (`metav1.FieldValidation*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Directive {
+    /// Decode as if the fields were not there.
+    Ignore,
+    /// Decode, and send each problem as a warning.
+    Warn,
+    /// Refuse the request with 400 BadRequest.
+    Strict,
+}
+
+impl Directive {
+    /// The directive of the `fieldValidation` query parameter. Absent or empty is `Warn`, as
+    /// upstream's handlers default it (kubectl sends `Strict` itself); anything else but the
+    /// three values is the message of upstream's `ValidateFieldValidation` error.
+    pub(crate) fn parse(query_value: Option<&str>) -> Result<Self, String> {
+        match query_value.unwrap_or_default() {
+            "" | "Warn" => Ok(Self::Warn),
+            "Ignore" => Ok(Self::Ignore),
+            "Strict" => Ok(Self::Strict),
+            other => Err(format!(
+                "fieldValidation: Unsupported value: \"{}\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"",
+                go_quote_inner(other)
+            )),
+        }
+    }
+}
+
+/// The most problems reported, as upstream caps them.
+const MAX_PROBLEMS: usize = 100;
+
+/// Unknown and duplicate fields of `body` (raw JSON bytes as sent) for
+/// `group`/`version`/`kind`, as upstream's strict decoder lists them (`unknown field "spec.foo"`,
+/// `duplicate field "metadata.name"`). Empty when the kind has no published schema or the
+/// body is not JSON (its decoding fails elsewhere).
+pub(crate) fn field_problems(group: &str, version: &str, kind: &str, body: &[u8]) -> Vec<String> {
+    let Some(doc) = schemas(group, version) else {
+        return Vec::new();
+    };
+    let Some(root) = kind_schema(&doc, group, version, kind) else {
+        return Vec::new();
+    };
+    let Some(node) = scan::parse(body) else {
+        return Vec::new();
+    };
+    let mut walker = Walker {
+        doc: &doc,
+        problems: Vec::new(),
+        seen: HashSet::new(),
+    };
+    walker.walk(&node, root, "");
+    walker.problems
+}
+
+/// The Status for `Strict`: 400 BadRequest with upstream's `strict decoding error: ...`
+/// message. Upstream's create/update handlers wrap it as `<Kind> in version "<version>" cannot
+/// be handled as a <Kind>: strict decoding error: ...` ([`strict_error_for`]).
+#[cfg(test)]
+pub(crate) fn strict_error(problems: &[String]) -> Status {
+    Status::bad_request(strict_message(problems))
+}
+
+/// The Status for `Strict` as upstream's create and update handlers send it
+/// (`transformDecodeError`: the body's kind and version, and the handler's kind).
+pub(crate) fn strict_error_for(kind: &str, version: &str, problems: &[String]) -> Status {
+    Status::bad_request(format!(
+        "{kind} in version \"{}\" cannot be handled as a {kind}: {}",
+        go_quote_inner(version),
+        strict_message(problems)
+    ))
+}
+
+/// `strict decoding error: ` and the problems joined by `, `.
+fn strict_message(problems: &[String]) -> String {
+    format!("strict decoding error: {}", problems.join(", "))
+}
+
+/// The `Warning` header values for `Warn`: `299 - "<problem>"`, quoted as upstream's
+/// `NewWarningHeader` quotes them.
+pub(crate) fn warnings(problems: &[String]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|problem| {
+            let mut quoted = String::with_capacity(problem.len() + 2);
+            for c in problem.chars() {
+                if c == '"' || c == '\\' {
+                    quoted.push('\\');
+                }
+                quoted.push(c);
+            }
+            format!("299 - \"{quoted}\"")
+        })
+        .collect()
+}
+
+/// The inside of Go's `strconv.Quote` (`"` and `\` escaped, control characters as escapes).
+fn go_quote_inner(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The parsed published document of a group version, kept once read.
+fn schemas(group: &str, version: &str) -> Option<Arc<Value>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Value>>>> = OnceLock::new();
+    let path = crate::openapi::group_version_path(group, version);
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(doc) = cache.lock().ok()?.get(&path) {
+        return Some(doc.clone());
+    }
+    let doc = Arc::new(crate::openapi::published_document(&path)?);
+    cache.lock().ok()?.insert(path, doc.clone());
+    Some(doc)
+}
+
+/// The schema of `kind` in `group`/`version` (the one whose `x-kubernetes-group-version-kind`
+/// names it).
+fn kind_schema<'a>(doc: &'a Value, group: &str, version: &str, kind: &str) -> Option<&'a Value> {
+    doc["components"]["schemas"]
+        .as_object()?
+        .values()
+        .find(|schema| {
+            schema["x-kubernetes-group-version-kind"]
+                .as_array()
+                .is_some_and(|gvks| {
+                    gvks.iter().any(|gvk| {
+                        gvk["group"] == group && gvk["version"] == version && gvk["kind"] == kind
+                    })
+                })
+        })
+}
+
+/// The walk of one body: the problems found so far, each once.
+struct Walker<'a> {
+    /// The group version's document (for `$ref`s).
+    doc: &'a Value,
+    /// The problems in the order found.
+    problems: Vec<String>,
+    /// The problems already reported.
+    seen: HashSet<String>,
+}
+
+impl<'a> Walker<'a> {
+    /// Follows `$ref` and single-element `allOf` wrappers to the schema that describes a value.
+    fn resolve(&self, mut schema: &'a Value) -> &'a Value {
+        for _ in 0..32 {
+            if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+                let Some(name) = reference.strip_prefix("#/components/schemas/") else {
+                    return schema;
+                };
+                match self.doc["components"]["schemas"].get(name) {
+                    Some(target) => schema = target,
+                    None => return schema,
+                }
+            } else if let Some([inner]) = schema
+                .get("allOf")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+            {
+                schema = inner;
+            } else {
+                return schema;
+            }
+        }
+        schema
+    }
+
+    /// Records a problem (once, up to the cap).
+    fn report(&mut self, kind: &str, path: &str, key: &str) {
+        if self.problems.len() >= MAX_PROBLEMS {
+            return;
+        }
+        let field = if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        };
+        let problem = format!("{kind} \"{}\"", go_quote_inner(&field));
+        if self.seen.insert(problem.clone()) {
+            self.problems.push(problem);
+        }
+    }
+
+    /// Checks `node` against `schema`; `path` is the strict decoder's field stack so far.
+    fn walk(&mut self, node: &Node, schema: &'a Value, path: &str) {
+        let schema = self.resolve(schema);
+        if schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true)) {
+            return;
+        }
+        match node {
+            Node::Scalar => {}
+            Node::Array(items) => {
+                let Some(item_schema) = schema.get("items") else {
+                    return;
+                };
+                for (index, item) in items.iter().enumerate() {
+                    self.walk(item, item_schema, &format!("{path}[{index}]"));
+                }
+            }
+            Node::Object(members) => {
+                if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                    let mut seen_keys = HashSet::new();
+                    for (key, value) in members {
+                        let Some(property) = properties.get(key) else {
+                            self.report("unknown field", path, key);
+                            continue;
+                        };
+                        if !seen_keys.insert(key.as_str()) {
+                            self.report("duplicate field", path, key);
+                        }
+                        self.walk(value, property, &join(path, key));
+                    }
+                } else if let Some(values) =
+                    schema.get("additionalProperties").filter(|v| v.is_object())
+                {
+                    let mut seen_keys = HashSet::new();
+                    for (key, value) in members {
+                        if !seen_keys.insert(key.as_str()) {
+                            self.report("duplicate field", path, key);
+                        }
+                        self.walk(value, values, &join(path, key));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The field stack with `key` pushed.
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+#[cfg(test)]
+mod tests;
