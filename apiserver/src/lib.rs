@@ -18,6 +18,8 @@
 
 pub mod bootstrap;
 pub(crate) mod conversion;
+/// Upstream's defaulting of every built-in kind, applied to an object's JSON at its version.
+pub(crate) mod defaults;
 pub mod discovery;
 pub(crate) mod fields;
 pub(crate) mod fieldvalidation;

@@ -144,23 +144,6 @@ impl Strategy {
     }
 }
 
-/// Upstream's defaulting of a decoded object (`SetDefaults_*`), as far as it is written:
-/// a Secret's `type` is `Opaque`. The rest comes with issue 4.
-pub(crate) fn apply_defaults(info: &ResourceInfo, object: &mut Value) {
-    if info.group.is_empty()
-        && info.resource == "secrets"
-        && let Some(map) = object.as_object_mut()
-    {
-        let typed = map
-            .get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| !t.is_empty());
-        if !typed {
-            map.insert("type".into(), json!("Opaque"));
-        }
-    }
-}
-
 /// `metadata` of an object, created when missing.
 fn metadata_mut(object: &mut Value) -> Option<&mut serde_json::Map<String, Value>> {
     let map = object.as_object_mut()?;

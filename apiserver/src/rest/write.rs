@@ -174,7 +174,7 @@ async fn decode_object(ctx: &Ctx, body: Body, options_kind: &str) -> Result<Valu
             ctx.warn(fieldvalidation::warnings(&problems));
         }
     }
-    strategy::apply_defaults(&ctx.info, &mut object);
+    crate::defaults::apply(ctx.info.group, ctx.info.version, ctx.info.kind, &mut object);
     Ok(object)
 }
 
@@ -506,7 +506,7 @@ pub(crate) async fn create_object(
     let mut object = request.object;
     object["apiVersion"] = json!(ctx.api_version());
     object["kind"] = json!(info.kind);
-    strategy::apply_defaults(&ctx.info, &mut object);
+    crate::defaults::apply(ctx.info.group, ctx.info.version, ctx.info.kind, &mut object);
     ensure_namespace(&ctx, &mut object)?;
     create_prepared(&ctx, object).await
 }
@@ -770,6 +770,13 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
             meta_mut(&mut patched).insert("resourceVersion".into(), json!(rv));
         }
         check_patched_identity(&ctx, &patched)?;
+        // The patched object is decoded, and so defaulted, as a body would be.
+        crate::defaults::apply(
+            ctx.info.group,
+            ctx.info.version,
+            ctx.info.kind,
+            &mut patched,
+        );
         Ok(patched)
     })
     .await
