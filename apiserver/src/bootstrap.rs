@@ -228,3 +228,147 @@ async fn reconcile(
         }
     }
 }
+
+/// How often the identity lease is renewed (upstream's `IdentityLeaseRenewIntervalPeriod`).
+const IDENTITY_LEASE_RENEW: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The identity lease's duration (upstream's `IdentityLeaseDurationSeconds`).
+const IDENTITY_LEASE_SECONDS: i64 = 3600;
+
+/// This server's identity (upstream's `APIServerID`): `apiserver-` and the lower-case,
+/// unpadded base32 of the first 16 bytes of the SHA-256 of the length-prefixed hostname and
+/// `kube-apiserver`.
+pub(crate) fn apiserver_id(hostname: &str) -> String {
+    use sha2::Digest;
+    let mut data = Vec::new();
+    for part in [hostname.as_bytes(), b"kube-apiserver".as_slice()] {
+        let len = u16::try_from(part.len()).unwrap_or(u16::MAX);
+        data.extend_from_slice(&len.to_be_bytes());
+        data.extend_from_slice(&part[..usize::from(len)]);
+    }
+    let hash = sha2::Sha256::digest(&data);
+    format!("apiserver-{}", base32_lower(&hash[..16]))
+}
+
+/// RFC 4648 base32 without padding, in lower case.
+fn base32_lower(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut out = String::new();
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for byte in bytes {
+        buffer = (buffer << 8) | u32::from(*byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// The machine's hostname (`/proc/sys/kernel/hostname`), as Go's `os.Hostname`.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".to_string())
+}
+
+/// Keeps this server's identity Lease in `kube-system` (upstream's
+/// `start-kube-apiserver-identity-lease-controller`): created at start with a fresh holder
+/// identity, renewed every 10 s until shutdown.
+pub(crate) fn spawn_identity_lease(state: Arc<AppState>) {
+    let host = hostname();
+    let id = apiserver_id(&host);
+    let holder = format!("{id}_{}", uuid::Uuid::new_v4());
+    let mut shutdown = state.shutdown.subscribe();
+    tokio::spawn(async move {
+        loop {
+            renew_identity_lease(&state, &id, &holder, &host).await;
+            tokio::select! {
+                () = tokio::time::sleep(IDENTITY_LEASE_RENEW) => {}
+                _ = shutdown.wait_for(|down| *down) => return,
+            }
+        }
+    });
+}
+
+async fn renew_identity_lease(state: &Arc<AppState>, id: &str, holder: &str, host: &str) {
+    let Some(info) = state
+        .registry
+        .get("coordination.k8s.io", "v1", "leases")
+        .cloned()
+    else {
+        return;
+    };
+    let Some(storage) = state.resources.get(&info).cloned() else {
+        return;
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let renew_time = format!(
+        "{}.{:06}Z",
+        crate::rest::rfc3339(now).trim_end_matches('Z'),
+        now.microsecond()
+    );
+    let labels = json!({
+        "apiserver.kubernetes.io/identity": "kube-apiserver",
+        "kubernetes.io/hostname": host,
+    });
+    let spec = json!({
+        "holderIdentity": holder,
+        "leaseDurationSeconds": IDENTITY_LEASE_SECONDS,
+        "renewTime": renew_time,
+    });
+    let updated = storage
+        .store()
+        .guaranteed_update(
+            Some("kube-system"),
+            id,
+            false,
+            &Preconditions::default(),
+            None,
+            |current: Option<Value>| {
+                let mut lease = current.unwrap_or_default();
+                lease["metadata"]["labels"] = labels.clone();
+                lease["spec"] = spec.clone();
+                std::future::ready(Ok::<Value, StorageError>(lease))
+            },
+        )
+        .await;
+    match updated {
+        Ok(_) => {}
+        Err(StorageError::NotFound { .. }) => {
+            let request = CreateRequest {
+                namespace: Some("kube-system".to_string()),
+                object: json!({
+                    "metadata": { "name": id, "labels": labels },
+                    "spec": spec,
+                }),
+            };
+            if let Err(status) = create_object(state, &info, request).await {
+                tracing::warn!(message = %status.message, "creating the identity lease failed");
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "renewing the identity lease failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_is_upstreams_hash_of_the_hostname() {
+        // The base32 alphabet and length (26 characters for 16 bytes).
+        assert_eq!(base32_lower(&[0xff; 5]), "77777777");
+        assert_eq!(base32_lower(b"f"), "my");
+        let id = apiserver_id("node-1");
+        assert!(
+            id.starts_with("apiserver-") && id.len() == "apiserver-".len() + 26,
+            "{id}"
+        );
+    }
+}

@@ -76,6 +76,23 @@ pub(crate) fn field_problems(group: &str, version: &str, kind: &str, body: &[u8]
     walker.problems
 }
 
+/// Removes the fields the kind's schema does not know, as decoding into upstream's typed
+/// objects drops them (what `Warn` and `Ignore` store).
+pub(crate) fn prune(group: &str, version: &str, kind: &str, object: &mut Value) {
+    let Some(doc) = schemas(group, version) else {
+        return;
+    };
+    let Some(root) = kind_schema(&doc, group, version, kind) else {
+        return;
+    };
+    let walker = Walker {
+        doc: &doc,
+        problems: Vec::new(),
+        seen: HashSet::new(),
+    };
+    walker.prune(object, root, 0);
+}
+
 /// The Status for `Strict`: 400 BadRequest with upstream's `strict decoding error: ...`
 /// message. Upstream's create/update handlers wrap it as `<Kind> in version "<version>" cannot
 /// be handled as a <Kind>: strict decoding error: ...` ([`strict_error_for`]).
@@ -262,6 +279,46 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
+        }
+    }
+}
+
+impl<'a> Walker<'a> {
+    /// Drops what `schema` does not describe from `value` (bounded depth, as the documents'
+    /// recursive schemas such as `JSONSchemaProps` are).
+    fn prune(&self, value: &mut Value, schema: &'a Value, depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        let schema = self.resolve(schema);
+        if schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true)) {
+            return;
+        }
+        match value {
+            Value::Array(items) => {
+                if let Some(item_schema) = schema.get("items") {
+                    for item in items {
+                        self.prune(item, item_schema, depth + 1);
+                    }
+                }
+            }
+            Value::Object(members) => {
+                if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                    members.retain(|key, _| properties.contains_key(key));
+                    for (key, member) in members.iter_mut() {
+                        if let Some(property) = properties.get(key) {
+                            self.prune(member, property, depth + 1);
+                        }
+                    }
+                } else if let Some(values) =
+                    schema.get("additionalProperties").filter(|v| v.is_object())
+                {
+                    for member in members.values_mut() {
+                        self.prune(member, values, depth + 1);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -118,7 +118,12 @@ impl Ctx {
     /// Adds `Warning` header values to the response.
     pub(crate) fn warn(&self, values: Vec<String>) {
         if let Ok(mut warnings) = self.warnings.lock() {
-            warnings.extend(values);
+            for value in values {
+                // An update retried after a conflict finds the same problems again.
+                if !warnings.contains(&value) {
+                    warnings.push(value);
+                }
+            }
         }
     }
 

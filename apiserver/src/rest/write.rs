@@ -174,6 +174,8 @@ async fn decode_object(ctx: &Ctx, body: Body, options_kind: &str) -> Result<Valu
             ctx.warn(fieldvalidation::warnings(&problems));
         }
     }
+    // What upstream's typed decoding keeps: unknown fields are dropped.
+    fieldvalidation::prune(ctx.info.group, ctx.info.version, ctx.info.kind, &mut object);
     crate::defaults::apply(ctx.info.group, ctx.info.version, ctx.info.kind, &mut object);
     Ok(object)
 }
@@ -745,6 +747,12 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
         // Server-side apply (`application/apply-patch+yaml`) is not written yet.
         return Err(Box::new(Status::unsupported_media_type(PATCH_MEDIA_TYPES)));
     };
+    let directive =
+        fieldvalidation::Directive::parse(ctx.query.get("fieldValidation")).map_err(|message| {
+            Box::new(Status::bad_request(format!(
+                "PatchOptions.meta.k8s.io \"\" is invalid: {message}"
+            )))
+        })?;
     let bytes = read_body(body).await?;
     let api_version = ctx.api_version();
     run_update(&ctx, false, |current| {
@@ -770,7 +778,35 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
             meta_mut(&mut patched).insert("resourceVersion".into(), json!(rv));
         }
         check_patched_identity(&ctx, &patched)?;
-        // The patched object is decoded, and so defaulted, as a body would be.
+        // The patched object is decoded strictly (unknown fields the patch brought in)...
+        if directive != fieldvalidation::Directive::Ignore {
+            let json = serde_json::to_vec(&patched).unwrap_or_default();
+            let problems = fieldvalidation::field_problems(
+                ctx.info.group,
+                ctx.info.version,
+                ctx.info.kind,
+                &json,
+            );
+            if !problems.is_empty() {
+                if directive == fieldvalidation::Directive::Strict {
+                    // Upstream: 422 on the field `patch`, the patched object as the value.
+                    let errors = [FieldError::invalid(
+                        "patch",
+                        String::from_utf8_lossy(&json).into_owned(),
+                        format!("strict decoding error: {}", problems.join(", ")),
+                    )];
+                    return Err(Box::new(Status::invalid("", "", "", &errors)));
+                }
+                ctx.warn(fieldvalidation::warnings(&problems));
+            }
+        }
+        fieldvalidation::prune(
+            ctx.info.group,
+            ctx.info.version,
+            ctx.info.kind,
+            &mut patched,
+        );
+        // ... and so defaulted, as a body would be.
         crate::defaults::apply(
             ctx.info.group,
             ctx.info.version,

@@ -245,6 +245,7 @@ impl ApiServer {
     /// Serves until `shutdown` completes; then stops accepting connections, fails `/readyz`,
     /// and waits (up to 60 s) for in-flight requests to finish before returning.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
+        crate::bootstrap::spawn_identity_lease(self.state.clone());
         let router = handler_chain(self.state.clone());
         let graceful = GracefulShutdown::new();
         let builder = auto::Builder::new(TokioExecutor::new());
