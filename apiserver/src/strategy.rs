@@ -199,6 +199,12 @@ pub(crate) fn prepare_for_create(info: &ResourceInfo, strategy: &Strategy, objec
             object["spec"] = json!({ "finalizers": finalizers });
             set_namespace_name_label(object);
         }
+        ("", "services") => {
+            normalize_cluster_ips(object, None);
+            if let Some(map) = object.as_object_mut() {
+                map.insert("status".into(), json!({ "loadBalancer": {} }));
+            }
+        }
         ("", "persistentvolumes" | "persistentvolumeclaims") => {
             object["status"] = json!({ "phase": "Pending" });
         }
@@ -208,6 +214,44 @@ pub(crate) fn prepare_for_create(info: &ResourceInfo, strategy: &Strategy, objec
             }
         }
         _ => {}
+    }
+}
+
+/// Upstream's `normalizeClusterIPs`: a client that sets only the singular `clusterIP` gets the
+/// plural `clusterIPs` to match (on create; on update when it changed only the singular).
+fn normalize_cluster_ips(service: &mut Value, old: Option<&Value>) {
+    let ip = service
+        .pointer("/spec/clusterIP")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let ips_empty = service
+        .pointer("/spec/clusterIPs")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty);
+    let Some(spec) = service.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    match old {
+        None => {
+            if !ip.is_empty() && ips_empty {
+                spec.insert("clusterIPs".into(), json!([ip]));
+            }
+        }
+        Some(old) => {
+            let old_ip = old
+                .pointer("/spec/clusterIP")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let same_ips = old.pointer("/spec/clusterIPs") == spec.get("clusterIPs");
+            if old_ip != ip && same_ips {
+                if ip.is_empty() {
+                    spec.remove("clusterIPs");
+                } else {
+                    spec.insert("clusterIPs".into(), json!([ip]));
+                }
+            }
+        }
     }
 }
 
@@ -253,6 +297,9 @@ pub(crate) fn prepare_for_update(
             new["spec"] = spec.clone();
         }
         set_namespace_name_label(new);
+    }
+    if info.group.is_empty() && info.resource == "services" {
+        normalize_cluster_ips(new, Some(old));
     }
     keep_system_metadata(new, old);
     let old_generation = old.pointer("/metadata/generation").cloned();

@@ -278,12 +278,18 @@ fn generate_name(prefix: &str) -> String {
 
 /// Validation of a new object (upstream's `BeforeCreate` validation step).
 fn validate_create(ctx: &Ctx, object: &Value) -> Result<(), Box<Status>> {
-    let errors = validation::validate_create(
+    let mut errors = validation::validate_create(
         ctx.info.group,
         ctx.info.resource,
         ctx.info.namespaced,
         object,
     );
+    errors.extend(validation::validate_kind_create(
+        ctx.info.group,
+        ctx.info.version,
+        ctx.info.kind,
+        object,
+    ));
     if errors.is_empty() {
         Ok(())
     } else {
@@ -293,13 +299,23 @@ fn validate_create(ctx: &Ctx, object: &Value) -> Result<(), Box<Status>> {
 
 /// Validation of an update (upstream's `BeforeUpdate` validation step).
 fn validate_update(ctx: &Ctx, new: &Value, old: &Value) -> Result<(), Box<Status>> {
-    let errors = validation::validate_update(
+    let mut errors = validation::validate_update(
         ctx.info.group,
         ctx.info.resource,
         ctx.info.namespaced,
         new,
         old,
     );
+    // Status updates keep the stored spec; their own checks (status validation) come later.
+    if ctx.subresource != "status" {
+        errors.extend(validation::validate_kind_update(
+            ctx.info.group,
+            ctx.info.version,
+            ctx.info.kind,
+            new,
+            old,
+        ));
+    }
     if errors.is_empty() {
         Ok(())
     } else {

@@ -14,6 +14,7 @@
 //! Field paths, bad values and messages are upstream's (checked against upstream's own
 //! functions by the golden test, `testdata/validation.json`).
 
+mod kinds;
 mod names;
 mod objectmeta;
 mod resources;
@@ -245,4 +246,26 @@ pub(crate) fn validate_update(
     old: &Value,
 ) -> Vec<FieldError> {
     resources::update_errors(group, resource, namespaced, new, old)
+}
+
+/// Upstream's kind-specific validation of a new object (after defaulting); metadata excluded.
+pub(crate) fn validate_kind_create(
+    group: &str,
+    version: &str,
+    kind: &str,
+    object: &Value,
+) -> Vec<FieldError> {
+    kinds::create(group, version, kind, object)
+}
+
+/// Upstream's kind-specific validation of an update (new vs old, both defaulted); metadata
+/// excluded.
+pub(crate) fn validate_kind_update(
+    group: &str,
+    version: &str,
+    kind: &str,
+    new: &Value,
+    old: &Value,
+) -> Vec<FieldError> {
+    kinds::update(group, version, kind, new, old)
 }
