@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Regenerates specs.bin: the OpenAPI documents kube-apiserver v1.37.2 publishes
-(api/openapi-spec/swagger.json and api/openapi-spec/v3/*.json of the k8s.io/kubernetes Go
-module), each gzip-compressed, so the API server can serve them byte for byte.
+"""Regenerates specs.bin: the OpenAPI documents kube-apiserver v1.37.2 serves, each
+gzip-compressed, so the API server can serve them byte for byte. Its input is a directory laid
+out as the k8s.io/kubernetes module's api/openapi-spec (swagger.json and v3/*.json);
+dump-from-upstream.sh fills one from a running upstream server (whose documents carry the enum
+values the module's generated files lack) and calls this script, which is how specs.bin is made.
 
 Format of specs.bin, repeated to the end of the file:
   u32 big-endian name length, name (UTF-8: "v2" for swagger.json, else the /openapi/v3 path,

@@ -163,6 +163,16 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
         .get(&request.api_group, &request.api_version, &request.resource)
         .cloned()
     else {
+        // A group version that is not served has no routes at all: Go's plain-text 404; a
+        // served one answers for its unknown resources with a Status.
+        let served = state
+            .registry
+            .resources()
+            .iter()
+            .any(|r| r.group == request.api_group && r.version == request.api_version);
+        if !served {
+            return Ok(crate::server::page_not_found());
+        }
         return Err(Box::new(not_found()));
     };
     // The path's shape must fit the resource's scope: `/namespaces/x/nodes` or
@@ -273,6 +283,9 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
         warnings: Arc::default(),
         info,
     };
+    if let Some(message) = deprecation(&ctx.info) {
+        ctx.warn(vec![format!("299 - \"{message}\"")]);
+    }
     let warnings = ctx.warnings.clone();
     let mut reply = dispatch(ctx, &request.verb, body).await;
     let warnings = warnings.lock().map(|w| w.clone()).unwrap_or_default();
@@ -315,6 +328,17 @@ async fn dispatch(mut ctx: Ctx, verb: &str, body: Body) -> Reply {
         "delete" => delete::delete(ctx, body).await,
         "deletecollection" => delete::delete_collection(ctx, body).await,
         _ => Err(Box::new(not_found())),
+    }
+}
+
+/// Upstream's deprecation warning for a served API that is deprecated (sent on every request
+/// to it, as the `Warning` header).
+fn deprecation(info: &ResourceInfo) -> Option<&'static str> {
+    match (info.group, info.version, info.resource) {
+        ("", "v1", "endpoints") => {
+            Some("v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice")
+        }
+        _ => None,
     }
 }
 

@@ -209,7 +209,6 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
         return Err(Box::new(Status::unsupported_media_type(&[
             "application/json-patch+json",
             "application/merge-patch+json",
-            "application/apply-patch+yaml",
             "application/strategic-merge-patch+json",
         ])));
     };

@@ -99,6 +99,26 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Go's `http.NotFound`, what upstream answers for paths nothing is registered at (unknown
+/// groups, versions and non-API paths): `404 page not found` as plain text.
+pub(crate) fn page_not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        "404 page not found\n",
+    )
+        .into_response()
+}
+
 /// A Status as a JSON response with its code as the HTTP status.
 pub(crate) fn status_response(status: &Status) -> Response {
     let code = u16::try_from(status.code)

@@ -43,7 +43,7 @@ use crate::resources::{ResourceStorage, Resources};
 use crate::service_cidr::ServiceCidr;
 
 pub use error::ApiError;
-pub(crate) use error::status_response;
+pub(crate) use error::{page_not_found, status_response};
 pub use identity::UserInfo;
 pub use routes::{AGGREGATED_MEDIA_TYPE, GIT_VERSION};
 pub use tls::TlsError;

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Serialize;
 
-use super::error::json_response;
+use super::AppState;
+use super::error::{json_response, page_not_found};
 use super::health::{self, Endpoint};
-use super::{ApiError, AppState};
 use crate::discovery;
 
 /// The Kubernetes version ironkube answers as.
@@ -182,7 +182,7 @@ async fn apis(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respons
 fn document(value: Option<serde_json::Value>) -> Response {
     match value {
         Some(value) => json_response(StatusCode::OK, serde_json::to_vec(&value)),
-        None => ApiError::NotFound.into_response(),
+        None => page_not_found(),
     }
 }
 
@@ -202,7 +202,7 @@ async fn group_version(
     Path((group, version)): Path<(String, String)>,
 ) -> Response {
     if group.is_empty() {
-        return ApiError::NotFound.into_response();
+        return page_not_found();
     }
     document(discovery::api_resource_list(
         &state.registry,
@@ -236,11 +236,11 @@ async fn openapi_document(
         .split('&')
         .find_map(|pair| pair.strip_prefix("hash="));
     crate::openapi::http::v3_document(&state.registry, &path, hash, &headers)
-        .unwrap_or_else(|| ApiError::NotFound.into_response())
+        .unwrap_or_else(page_not_found)
 }
 
 /// Everything without a route: resource requests go to the generic REST handler; anything
-/// else is upstream's generic 404 Status.
+/// else is Go's plain-text 404, as upstream's not-found handler answers.
 async fn resource_or_not_found(
     State(state): State<Arc<AppState>>,
     req: axum::extract::Request,
@@ -252,6 +252,6 @@ async fn resource_or_not_found(
     if is_resource {
         crate::rest::handle(state, req).await
     } else {
-        ApiError::NotFound.into_response()
+        page_not_found()
     }
 }

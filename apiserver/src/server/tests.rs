@@ -123,19 +123,22 @@ async fn masters_read_discovery_and_get_404_for_what_is_not_served() {
         serde_json::from_str::<serde_json::Value>(&body).unwrap(),
         expected
     );
-    for path in [
-        "/api/v1/widgets",
-        "/apis/nope",
-        "/apis/apps/v9",
-        "/api/v2",
-        "/foo",
-    ] {
-        let (code, _, body) = call(&router, admin(), path).await;
+    // A served group version answers for an unknown resource with a Status...
+    let (code, ct, body) = call(&router, admin(), "/api/v1/widgets").await;
+    assert_eq!(
+        (code, ct.as_str()),
+        (StatusCode::NOT_FOUND, "application/json")
+    );
+    assert_eq!(
+        body,
+        r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}"#
+    );
+    // ... paths nothing is registered at get Go's plain-text 404, as upstream.
+    for path in ["/apis/nope", "/apis/apps/v9", "/api/v2", "/foo"] {
+        let (code, ct, body) = call(&router, admin(), path).await;
         assert_eq!(code, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(
-            body,
-            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}"#
-        );
+        assert_eq!(ct, "text/plain; charset=utf-8", "{path}");
+        assert_eq!(body, "404 page not found\n", "{path}");
     }
     store.close().await;
 }

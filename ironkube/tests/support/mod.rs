@@ -304,3 +304,23 @@ impl Drop for Background {
         let _ = self.child.wait();
     }
 }
+
+impl Kubectl {
+    /// Runs kubectl to completion with extra environment variables (`KUBE_EDITOR` for `edit`).
+    pub(crate) fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Ran {
+        let mut command = self.command();
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run kubectl");
+        Ran {
+            status: output.status,
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
