@@ -127,7 +127,7 @@ async fn crud_round_trip(backend: Backend) {
     assert_eq!(
         deleted.json(),
         json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-               "details": {"name": "a", "group": "", "kind": "configmaps", "uid": object["metadata"]["uid"]}})
+               "details": {"name": "a", "kind": "configmaps", "uid": object["metadata"]["uid"]}})
     );
     let gone = admin.get(&format!("{CMS}/a")).await;
     assert_eq!(gone.code, 404);
@@ -1086,7 +1086,11 @@ async fn field_validation_and_openapi(backend: Backend) {
     let bad = admin
         .send("POST", &format!("{CMS}?fieldValidation=Loose"), &[], body)
         .await;
-    assert_eq!(bad.code, 400);
+    assert_eq!(bad.code, 422);
+    assert_eq!(
+        bad.json()["message"],
+        "CreateOptions.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: \"Loose\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\""
+    );
 
     // OpenAPI: the root lists served group versions; documents are upstream's, cached by hash.
     let root = admin.get("/openapi/v3").await.json();

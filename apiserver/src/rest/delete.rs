@@ -492,17 +492,21 @@ fn finalize_delete(ctx: &Ctx, object: &Object) -> Reply {
         return respond(ctx, StatusCode::OK, object);
     }
     let output = negotiate_output(&ctx.headers, Endpoint::Write)?;
+    let mut details = json!({
+        "name": object.name(),
+        "kind": ctx.info.resource,
+        "uid": meta_str(object.value(), "uid"),
+    });
+    // `group` is `omitempty` upstream: the core group leaves it out.
+    if !ctx.info.group.is_empty() {
+        details["group"] = json!(ctx.info.group);
+    }
     let status = json!({
         "kind": "Status",
         "apiVersion": "v1",
         "metadata": {},
         "status": "Success",
-        "details": {
-            "name": object.name(),
-            "group": ctx.info.group,
-            "kind": ctx.info.resource,
-            "uid": meta_str(object.value(), "uid"),
-        },
+        "details": details,
     });
     Ok(encode::body_response(
         StatusCode::OK,

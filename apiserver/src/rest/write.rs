@@ -92,14 +92,26 @@ impl Ctx {
     }
 }
 
+/// `fieldValidation` (upstream's `ValidateCreateOptions` and friends: 422 on the options kind
+/// for a value it does not know).
+fn field_validation(
+    ctx: &Ctx,
+    options_kind: &str,
+) -> Result<fieldvalidation::Directive, Box<Status>> {
+    let value = ctx.query.get("fieldValidation");
+    fieldvalidation::Directive::parse(value).map_err(|_| {
+        let errors = [FieldError::not_supported(
+            "fieldValidation",
+            value.unwrap_or(""),
+            &["", "Ignore", "Strict", "Warn"],
+        )];
+        Box::new(Status::invalid("meta.k8s.io", options_kind, "", &errors))
+    })
+}
+
 /// Decodes a request body as an object of the request's kind and version.
 async fn decode_object(ctx: &Ctx, body: Body, options_kind: &str) -> Result<Value, Box<Status>> {
-    let directive =
-        fieldvalidation::Directive::parse(ctx.query.get("fieldValidation")).map_err(|message| {
-            Box::new(Status::bad_request(format!(
-                "{options_kind}.meta.k8s.io \"\" is invalid: {message}"
-            )))
-        })?;
+    let directive = field_validation(ctx, options_kind)?;
     let format = negotiate_input(&ctx.headers)?;
     let bytes = read_body(body).await?;
     let mut object = decode_body(format, &bytes).map_err(|err| {
@@ -764,12 +776,7 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
         // Server-side apply (`application/apply-patch+yaml`) is not written yet.
         return Err(Box::new(Status::unsupported_media_type(PATCH_MEDIA_TYPES)));
     };
-    let directive =
-        fieldvalidation::Directive::parse(ctx.query.get("fieldValidation")).map_err(|message| {
-            Box::new(Status::bad_request(format!(
-                "PatchOptions.meta.k8s.io \"\" is invalid: {message}"
-            )))
-        })?;
+    let directive = field_validation(&ctx, "PatchOptions")?;
     let bytes = read_body(body).await?;
     let api_version = ctx.api_version();
     run_update(&ctx, false, |current| {
