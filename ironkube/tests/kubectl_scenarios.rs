@@ -23,12 +23,12 @@
 
 mod support;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::steps::{Steps, all, check, same_lines, same_table, same_text};
 use support::{Kubectl, Ran, Server, free_port, kubectl_binaries, kubectl_minor};
 
 /// `kubectl api-resources` against kube-apiserver v1.37.2 with its default API groups (the same
@@ -172,110 +172,6 @@ fn chunk_yaml() -> String {
         .join("---\n")
 }
 
-// ---------------------------------------------------------------------------------------------
-// Comparing what kubectl printed with what upstream prints.
-
-/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    // Where the last `*` was, and how much of the text it has taken so far.
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-/// The cells of one line of a kubectl table: columns are at least three spaces apart and titles
-/// and values hold single spaces at most (`NOMINATED NODE`).
-fn cells(line: &str) -> Vec<String> {
-    line.trim_end()
-        .split("  ")
-        .map(str::trim)
-        .filter(|cell| !cell.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// The non-empty lines of a table, as cells.
-fn table_rows(text: &str) -> Vec<Vec<String>> {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(cells)
-        .collect()
-}
-
-/// What a failed comparison reports.
-fn mismatch(what: &str, want: &str, got: &str) -> String {
-    format!("{what}\n--- upstream prints:\n{want}\n--- got:\n{got}")
-}
-
-/// Compares a table cell by cell; `*` in an expected cell is a wildcard (AGE).
-fn same_table(what: &str, got: &str, want: &str) -> Result<(), String> {
-    let (got_rows, want_rows) = (table_rows(got), table_rows(want));
-    let same = got_rows.len() == want_rows.len()
-        && got_rows
-            .iter()
-            .zip(&want_rows)
-            .all(|(g, w)| g.len() == w.len() && g.iter().zip(w).all(|(gc, wc)| glob(wc, gc)));
-    if same {
-        Ok(())
-    } else {
-        Err(mismatch(what, want.trim_matches('\n'), got))
-    }
-}
-
-/// Compares text line by line, each expected line a [`glob`] pattern; trailing spaces are not
-/// compared (`describe` pads empty values).
-fn same_lines(what: &str, got: &str, want: &str) -> Result<(), String> {
-    let got_lines: Vec<&str> = got.lines().map(str::trim_end).collect();
-    let want_lines: Vec<&str> = want.lines().map(str::trim_end).collect();
-    let same = got_lines.len() == want_lines.len()
-        && got_lines.iter().zip(&want_lines).all(|(g, w)| glob(w, g));
-    if same {
-        Ok(())
-    } else {
-        Err(mismatch(what, want, got))
-    }
-}
-
-/// Compares text exactly.
-fn same_text(what: &str, got: &str, want: &str) -> Result<(), String> {
-    if got == want {
-        Ok(())
-    } else {
-        Err(mismatch(what, want, got))
-    }
-}
-
-/// Fails with `message` unless `condition` holds.
-fn check(condition: bool, message: impl FnOnce() -> String) -> Result<(), String> {
-    if condition { Ok(()) } else { Err(message()) }
-}
-
-/// Every check's outcome at once: each runs, and all failures are reported together.
-fn all<const N: usize>(checks: [Result<(), String>; N]) -> Result<(), String> {
-    let failures: Vec<String> = checks.into_iter().filter_map(Result::err).collect();
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(failures.join("\n\n"))
-    }
-}
-
 /// The output without the `kube-root-ca.crt` ConfigMap that a full control plane publishes in
 /// every namespace (upstream's kube-controller-manager does; a lone kube-apiserver does not).
 fn without_root_ca(text: &str) -> String {
@@ -283,86 +179,6 @@ fn without_root_ca(text: &str) -> String {
         .filter(|l| !l.contains("kube-root-ca.crt"))
         .map(|l| format!("{l}\n"))
         .collect()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Steps and their report.
-
-/// The outcome of each step, in order.
-struct Steps {
-    /// Which kubectl, for the messages.
-    label: String,
-    /// Step name and its failure, if it failed.
-    results: Vec<(String, Option<String>)>,
-}
-
-impl Steps {
-    /// No steps yet.
-    fn new(label: &str) -> Steps {
-        Steps {
-            label: label.to_string(),
-            results: Vec::new(),
-        }
-    }
-
-    /// Runs one step, recording (and printing) whether it passed; a panic in it is a failure.
-    fn run(&mut self, name: &str, step: impl FnOnce() -> Result<(), String>) {
-        let started = Instant::now();
-        let outcome = catch_unwind(AssertUnwindSafe(step)).unwrap_or_else(|panic| {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Err(format!("panicked: {message}"))
-        });
-        let millis = started.elapsed().as_millis();
-        match &outcome {
-            Ok(()) => eprintln!("[{}] PASS {name} ({millis} ms)", self.label),
-            Err(message) => eprintln!(
-                "[{}] FAIL {name} ({millis} ms)\n{}\n",
-                self.label,
-                indent(message)
-            ),
-        }
-        self.results.push((name.to_string(), outcome.err()));
-    }
-
-    /// Prints the summary and fails the test if any step failed.
-    fn finish(self) {
-        let failed: Vec<&(String, Option<String>)> =
-            self.results.iter().filter(|(_, e)| e.is_some()).collect();
-        eprintln!(
-            "[{}] scenario steps: {} passed, {} failed{}",
-            self.label,
-            self.results.len() - failed.len(),
-            failed.len(),
-            failed
-                .iter()
-                .map(|(name, _)| format!("\n  FAIL {name}"))
-                .collect::<String>()
-        );
-        if !failed.is_empty() {
-            let details: String = failed
-                .iter()
-                .map(|(name, e)| format!("\n* {name}\n{}\n", indent(e.as_deref().unwrap_or(""))))
-                .collect();
-            panic!(
-                "{}: {} of {} scenario steps failed:{details}",
-                self.label,
-                failed.len(),
-                self.results.len()
-            );
-        }
-    }
-}
-
-/// Text indented by four spaces, for the report.
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1534,7 +1350,7 @@ fn scenarios_against_ironkube(minor: u32) {
         &data.join("admin.kubeconfig"),
         &dir.path().join("work"),
     );
-    let mut steps = Steps::new(&format!("kubectl 1.{minor}"));
+    let mut steps = Steps::new(&format!("kubectl 1.{minor}"), "scenario");
     scenario.run_all(&mut steps);
 
     steps.run("restart keeps every object and its resourceVersion", || {
@@ -1612,7 +1428,7 @@ fn scenarios_against_the_cluster_in_env() {
     let minor = kubectl_minor(&bin).expect("kubectl's version");
     let dir = tempfile::tempdir().unwrap();
     let scenario = Scenario::new(&bin, minor, &kubeconfig, dir.path());
-    let mut steps = Steps::new(&format!("kubectl 1.{minor} (cluster from env)"));
+    let mut steps = Steps::new(&format!("kubectl 1.{minor} (cluster from env)"), "scenario");
     scenario.run_all(&mut steps);
     steps.finish();
 }

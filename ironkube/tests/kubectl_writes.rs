@@ -23,11 +23,10 @@
 
 mod support;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use serde_json::Value;
+use support::steps::{Steps, check, glob, same_lines, same_text};
 use support::{Kubectl, Ran, Server, free_port, kubectl_binaries, kubectl_minor};
 
 /// The namespace every step works in.
@@ -231,178 +230,11 @@ const EXPLAIN_CONTAINERS_LINES: &[&str] = &[
 /// How many lines `explain pods.spec.containers --recursive` prints against v1.37.2.
 const EXPLAIN_CONTAINERS_LINE_COUNT: usize = 249;
 
-// ---------------------------------------------------------------------------------------------
-// Comparing what kubectl printed with what upstream prints.
-
-/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    // Where the last `*` was, and how much of the text it has taken so far.
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-/// What a failed comparison reports.
-fn mismatch(what: &str, want: &str, got: &str) -> String {
-    format!("{what}\n--- upstream prints:\n{want}\n--- got:\n{got}")
-}
-
-/// Compares text line by line, each expected line a [`glob`] pattern.
-fn same_lines(what: &str, got: &str, want: &str) -> Result<(), String> {
-    let got_lines: Vec<&str> = got.lines().map(str::trim_end).collect();
-    let want_lines: Vec<&str> = want.lines().map(str::trim_end).collect();
-    let same = got_lines.len() == want_lines.len()
-        && got_lines.iter().zip(&want_lines).all(|(g, w)| glob(w, g));
-    if same {
-        Ok(())
-    } else {
-        Err(mismatch(what, want, got))
-    }
-}
-
-/// Compares text exactly.
-fn same_text(what: &str, got: &str, want: &str) -> Result<(), String> {
-    if got == want {
-        Ok(())
-    } else {
-        Err(mismatch(what, want, got))
-    }
-}
-
-/// Fails with `message` unless `condition` holds.
-fn check(condition: bool, message: impl FnOnce() -> String) -> Result<(), String> {
-    if condition { Ok(()) } else { Err(message()) }
-}
-
-/// Text indented by four spaces, for the report.
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-// ---------------------------------------------------------------------------------------------
-// Steps and their report.
-
-/// The outcome of each step, in order.
-struct Steps {
-    /// Which kubectl, for the messages.
-    label: String,
-    /// Step name and its failure, if it failed.
-    results: Vec<(String, Option<String>)>,
-    /// Steps ironkube is known not to pass yet, with why: their failure is reported as a
-    /// known gap (not a test failure); their passing fails the test, so the list shrinks as
-    /// the server grows.
-    known_gaps: &'static [(&'static str, &'static str)],
-    /// How many known gaps were met.
-    gaps_met: usize,
-}
-
 /// What ironkube does not do yet (issue 4), by step.
 const IRONKUBE_KNOWN_GAPS: &[(&str, &str)] = &[(
     "apply --server-side",
     "server-side apply (application/apply-patch+yaml) and managedFields are not written yet",
 )];
-
-impl Steps {
-    /// No steps yet.
-    fn new(label: &str) -> Steps {
-        Steps {
-            label: label.to_string(),
-            results: Vec::new(),
-            known_gaps: &[],
-            gaps_met: 0,
-        }
-    }
-
-    /// Runs one step, recording (and printing) whether it passed; a panic in it is a failure.
-    fn run(&mut self, name: &str, step: impl FnOnce() -> Result<(), String>) {
-        let started = Instant::now();
-        let outcome = catch_unwind(AssertUnwindSafe(step)).unwrap_or_else(|panic| {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Err(format!("panicked: {message}"))
-        });
-        let millis = started.elapsed().as_millis();
-        if let Some((_, why)) = self.known_gaps.iter().find(|(gap, _)| *gap == name) {
-            match outcome {
-                Err(_) => {
-                    eprintln!("[{}] KNOWN GAP {name} ({millis} ms): {why}", self.label);
-                    self.gaps_met += 1;
-                }
-                Ok(()) => {
-                    eprintln!(
-                        "[{}] FAIL {name}: passes but is listed as a known gap",
-                        self.label
-                    );
-                    self.results.push((
-                        name.to_string(),
-                        Some(format!("passes now: remove it from the known gaps ({why})")),
-                    ));
-                }
-            }
-            return;
-        }
-        match &outcome {
-            Ok(()) => eprintln!("[{}] PASS {name} ({millis} ms)", self.label),
-            Err(message) => eprintln!(
-                "[{}] FAIL {name} ({millis} ms)\n{}\n",
-                self.label,
-                indent(message)
-            ),
-        }
-        self.results.push((name.to_string(), outcome.err()));
-    }
-
-    /// Prints the summary and fails the test if any step failed.
-    fn finish(self) {
-        let failed: Vec<&(String, Option<String>)> =
-            self.results.iter().filter(|(_, e)| e.is_some()).collect();
-        eprintln!(
-            "[{}] write steps: {} passed, {} failed, {} known gaps{}",
-            self.label,
-            self.results.len() - failed.len(),
-            failed.len(),
-            self.gaps_met,
-            failed
-                .iter()
-                .map(|(name, _)| format!("\n  FAIL {name}"))
-                .collect::<String>()
-        );
-        if !failed.is_empty() {
-            let details: String = failed
-                .iter()
-                .map(|(name, e)| format!("\n* {name}\n{}\n", indent(e.as_deref().unwrap_or(""))))
-                .collect();
-            panic!(
-                "{}: {} of {} write steps failed:{details}",
-                self.label,
-                failed.len(),
-                self.results.len()
-            );
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // One kubectl against one cluster.
@@ -1076,7 +908,7 @@ fn writes_against_ironkube(minor: u32) {
         &data.join("admin.kubeconfig"),
         &dir.path().join("work"),
     );
-    let mut steps = Steps::new(&format!("kubectl 1.{} writes", scenario.minor));
+    let mut steps = Steps::new(&format!("kubectl 1.{}", scenario.minor), "write");
     steps.known_gaps = IRONKUBE_KNOWN_GAPS;
     scenario.run_all(&mut steps);
     steps.finish();
@@ -1111,7 +943,7 @@ fn writes_against_the_cluster_in_env() {
     let minor = kubectl_minor(&bin).expect("kubectl's version");
     let dir = tempfile::tempdir().unwrap();
     let scenario = Scenario::new(&bin, minor, &kubeconfig, dir.path());
-    let mut steps = Steps::new(&format!("kubectl 1.{minor} writes (cluster from env)"));
+    let mut steps = Steps::new(&format!("kubectl 1.{minor} (cluster from env)"), "write");
     scenario.run_all(&mut steps);
     steps.finish();
 }

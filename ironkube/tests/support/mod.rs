@@ -4,6 +4,8 @@
 //! Each test crate uses a part of this module, so what one does not use is not dead code.
 #![allow(dead_code)]
 
+pub(crate) mod steps;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
