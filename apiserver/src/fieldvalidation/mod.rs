@@ -58,17 +58,17 @@ const MAX_PROBLEMS: usize = 100;
 /// `duplicate field "metadata.name"`). Empty when the kind has no published schema or the
 /// body is not JSON (its decoding fails elsewhere).
 pub(crate) fn field_problems(group: &str, version: &str, kind: &str, body: &[u8]) -> Vec<String> {
-    let Some(doc) = schemas(group, version) else {
+    let Some(schemas) = schemas(group, version) else {
         return Vec::new();
     };
-    let Some(root) = kind_schema(&doc, group, version, kind) else {
+    let Some(root) = kind_schema(&schemas, kind) else {
         return Vec::new();
     };
     let Some(node) = scan::parse(body) else {
         return Vec::new();
     };
     let mut walker = Walker {
-        doc: &doc,
+        doc: &schemas.doc,
         problems: Vec::new(),
         seen: HashSet::new(),
     };
@@ -79,14 +79,14 @@ pub(crate) fn field_problems(group: &str, version: &str, kind: &str, body: &[u8]
 /// Removes the fields the kind's schema does not know, as decoding into upstream's typed
 /// objects drops them (what `Warn` and `Ignore` store).
 pub(crate) fn prune(group: &str, version: &str, kind: &str, object: &mut Value) {
-    let Some(doc) = schemas(group, version) else {
+    let Some(schemas) = schemas(group, version) else {
         return;
     };
-    let Some(root) = kind_schema(&doc, group, version, kind) else {
+    let Some(root) = kind_schema(&schemas, kind) else {
         return;
     };
     let walker = Walker {
-        doc: &doc,
+        doc: &schemas.doc,
         problems: Vec::new(),
         seen: HashSet::new(),
     };
@@ -157,34 +157,53 @@ fn go_quote_inner(text: &str) -> String {
     out
 }
 
-/// The parsed published document of a group version, kept once read.
-fn schemas(group: &str, version: &str) -> Option<Arc<Value>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Value>>>> = OnceLock::new();
+/// A group version's published document, with its kinds' schemas indexed.
+struct Schemas {
+    /// The document (for `$ref`s).
+    doc: Value,
+    /// `kind` → the name of its schema in `components.schemas` (the one whose
+    /// `x-kubernetes-group-version-kind` names it for this group version).
+    by_kind: HashMap<String, String>,
+}
+
+/// The parsed published document of a group version, read and indexed once: requests look
+/// their kind's schema up rather than scan every schema.
+fn schemas(group: &str, version: &str) -> Option<Arc<Schemas>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Schemas>>>> = OnceLock::new();
     let path = crate::openapi::group_version_path(group, version);
     let cache = CACHE.get_or_init(Mutex::default);
     if let Some(doc) = cache.lock().ok()?.get(&path) {
         return Some(doc.clone());
     }
-    let doc = Arc::new(crate::openapi::published_document(&path)?);
-    cache.lock().ok()?.insert(path, doc.clone());
-    Some(doc)
+    let doc = crate::openapi::published_document(&path)?;
+    let mut by_kind = HashMap::new();
+    if let Some(all) = doc["components"]["schemas"].as_object() {
+        for (name, schema) in all {
+            let gvks = schema["x-kubernetes-group-version-kind"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for gvk in gvks {
+                if gvk["group"] == group
+                    && gvk["version"] == version
+                    && let Some(kind) = gvk["kind"].as_str()
+                {
+                    by_kind
+                        .entry(kind.to_string())
+                        .or_insert_with(|| name.clone());
+                }
+            }
+        }
+    }
+    let schemas = Arc::new(Schemas { doc, by_kind });
+    cache.lock().ok()?.insert(path, schemas.clone());
+    Some(schemas)
 }
 
-/// The schema of `kind` in `group`/`version` (the one whose `x-kubernetes-group-version-kind`
-/// names it).
-fn kind_schema<'a>(doc: &'a Value, group: &str, version: &str, kind: &str) -> Option<&'a Value> {
-    doc["components"]["schemas"]
-        .as_object()?
-        .values()
-        .find(|schema| {
-            schema["x-kubernetes-group-version-kind"]
-                .as_array()
-                .is_some_and(|gvks| {
-                    gvks.iter().any(|gvk| {
-                        gvk["group"] == group && gvk["version"] == version && gvk["kind"] == kind
-                    })
-                })
-        })
+/// The schema of `kind` in the indexed document.
+fn kind_schema<'a>(schemas: &'a Schemas, kind: &str) -> Option<&'a Value> {
+    let name = schemas.by_kind.get(kind)?;
+    schemas.doc["components"]["schemas"].get(name)
 }
 
 /// The walk of one body: the problems found so far, each once.
