@@ -103,13 +103,11 @@ impl Compactor {
         let seen = compacted.clone();
         let task = tokio::spawn(async move {
             let mut state = CompactState::default();
-            let mut ticker =
-                tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-            // After a stall, wait a whole interval again rather than ticking in a burst: the
-            // second of two quick ticks would compact away almost all history.
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                ticker.tick().await;
+                // A whole interval after the previous tick *finished* (as upstream's
+                // `time.After` loop): the revision a tick reads is compacted by the next one,
+                // so a slow tick under load must not shorten the history that survives.
+                tokio::time::sleep(interval).await;
                 match compact_tick(kv.as_ref(), state).await {
                     Ok((next, compacted)) => {
                         state = next;
