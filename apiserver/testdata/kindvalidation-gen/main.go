@@ -154,7 +154,8 @@ func run(c kindCase) output {
 func main() {
 	seen := map[string]bool{}
 	var outs []output
-	for _, c := range cases() {
+	all := append(append(cases(), batchCases()...), clusterCases()...)
+	for _, c := range all {
 		if seen[c.Name] {
 			panic("duplicate case " + c.Name)
 		}
