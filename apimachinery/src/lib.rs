@@ -17,6 +17,8 @@
 pub mod continue_token;
 pub mod field;
 pub mod gocompat;
+pub mod gojson;
+mod gotypes;
 pub mod meta;
 
 /// `PATCH` bodies (JSON patch, merge patch, strategic merge patch) applied as upstream does.
@@ -25,6 +27,7 @@ pub mod quantity;
 pub mod request_info;
 pub mod selector;
 pub mod status;
+pub mod typed_decode;
 
 #[cfg(test)]
 mod golden;

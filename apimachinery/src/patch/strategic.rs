@@ -1,15 +1,12 @@
 //! Strategic merge patch as `k8s.io/apimachinery/pkg/util/strategicpatch`'s
 //! `StrategicMergeMapPatch` applies it on the server (`MergeParallelList` and
 //! `IgnoreUnmatchedNulls` on), driven by the patch metadata of upstream's Go types, which
-//! `testdata/patch-gen -meta` wrote to `k8s-v1.37.2-patch-meta.json`.
+//! `testdata/patch-gen -meta` wrote to `k8s-v1.37.2-patch-meta.json` ([`crate::gotypes`]).
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{PatchError, go_v};
+use crate::gotypes::{TypeMeta, graph as meta};
 
 const DIRECTIVE: &str = "$patch";
 const REPLACE: &str = "replace";
@@ -26,48 +23,6 @@ const BAD_RETAIN_KEYS: &str = "invalid patch format of retainKeys";
 const BAD_SET_ELEMENT_ORDER: &str = "invalid patch format of setElementOrder list";
 /// Upstream sentinel the handler turns into 422.
 const NO_LIST_OF_LISTS: &str = "lists of lists are not supported";
-
-/// One field of a Go struct: its JSON name, type, patch strategies and merge key.
-#[derive(Debug, Deserialize)]
-struct FieldMeta {
-    n: String,
-    t: String,
-    #[serde(default)]
-    s: Vec<String>,
-    #[serde(default)]
-    m: String,
-}
-
-/// One Go type: its reflect kind, name (structs), element type or fields.
-#[derive(Debug, Deserialize)]
-struct TypeMeta {
-    k: String,
-    #[serde(default)]
-    n: String,
-    #[serde(default)]
-    e: String,
-    #[serde(default)]
-    f: Vec<FieldMeta>,
-}
-
-/// The generated metadata file: root type per `apiVersion/kind`, and the type graph.
-#[derive(Debug, Deserialize)]
-struct PatchMetaFile {
-    kinds: HashMap<String, String>,
-    types: HashMap<String, TypeMeta>,
-}
-
-fn meta() -> &'static PatchMetaFile {
-    static META: OnceLock<PatchMetaFile> = OnceLock::new();
-    META.get_or_init(|| {
-        serde_json::from_str(include_str!("k8s-v1.37.2-patch-meta.json")).unwrap_or_else(|_| {
-            PatchMetaFile {
-                kinds: HashMap::new(),
-                types: HashMap::new(),
-            }
-        })
-    })
-}
 
 /// Whether strategic merge patch metadata exists for `api_version`/`kind`.
 pub fn has_metadata(api_version: &str, kind: &str) -> bool {

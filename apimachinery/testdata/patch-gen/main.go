@@ -66,6 +66,9 @@ type typeMeta struct {
 	Name   string      `json:"n,omitempty"`
 	Elem   string      `json:"e,omitempty"`
 	Fields []fieldMeta `json:"f,omitempty"`
+	// Unmarshaler: the type decodes itself (json.Unmarshaler), so the decoder's type checks
+	// do not apply to it.
+	Unmarshaler bool `json:"u,omitempty"`
 }
 
 type metaFile struct {
@@ -126,12 +129,14 @@ func jsonNames(t reflect.Type, out *[]string, seen map[string]bool) {
 	}
 }
 
+var jsonUnmarshaler = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
+
 func walk(t reflect.Type, types map[string]typeMeta) string {
 	id := typeID(t)
 	if _, ok := types[id]; ok {
 		return id
 	}
-	tm := typeMeta{Kind: t.Kind().String()}
+	tm := typeMeta{Kind: t.Kind().String(), Unmarshaler: reflect.PointerTo(t).Implements(jsonUnmarshaler)}
 	types[id] = tm
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
