@@ -41,9 +41,29 @@ pub(crate) struct Case {
     /// A body sent byte for byte (YAML bodies, malformed JSON).
     #[serde(default)]
     pub(crate) body_text: Option<String>,
+    /// A body sent byte for byte, built from parts each repeated `times` (bodies too large or
+    /// too deep to write out: nesting bombs, thousands of patch operations).
+    #[serde(default)]
+    pub(crate) body_parts: Vec<BodyPart>,
     /// Milliseconds to wait before sending (for effects that take a moment on both servers).
     #[serde(default)]
     pub(crate) sleep_ms: u64,
+}
+
+/// A piece of a generated body.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BodyPart {
+    /// The text.
+    pub(crate) text: String,
+    /// How many times it is repeated (default once).
+    #[serde(default = "once")]
+    pub(crate) times: usize,
+}
+
+/// The default repetition of a body part.
+fn once() -> usize {
+    1
 }
 
 /// A case with the file it came from.
@@ -60,13 +80,25 @@ impl Case {
     pub(crate) fn request(&self) -> Result<Outgoing, String> {
         let method = Method::from_bytes(self.method.to_ascii_uppercase().as_bytes())
             .map_err(|e| format!("method {:?}: {e}", self.method))?;
-        let body = match (&self.body, &self.body_text) {
-            (Some(_), Some(_)) => return Err("both body and body_text".into()),
-            (Some(value), None) => Bytes::from(
-                serde_json::to_vec(value).map_err(|e| format!("encoding the body: {e}"))?,
-            ),
-            (None, Some(text)) => Bytes::from(text.clone()),
-            (None, None) => Bytes::new(),
+        let given = [
+            self.body.is_some(),
+            self.body_text.is_some(),
+            !self.body_parts.is_empty(),
+        ];
+        if given.iter().filter(|given| **given).count() > 1 {
+            return Err("more than one of body, body_text and body_parts".into());
+        }
+        let body = if let Some(value) = &self.body {
+            Bytes::from(serde_json::to_vec(value).map_err(|e| format!("encoding the body: {e}"))?)
+        } else if let Some(text) = &self.body_text {
+            Bytes::from(text.clone())
+        } else {
+            let text: String = self
+                .body_parts
+                .iter()
+                .map(|part| part.text.repeat(part.times))
+                .collect();
+            Bytes::from(text)
         };
         let mut headers = vec![(
             "accept".to_string(),
@@ -199,6 +231,15 @@ mod tests {
         let twice = "- {name: a, method: GET, path: /}\n- {name: a, method: GET, path: /}\n";
         assert!(parse("f", twice).unwrap_err().contains("twice"));
         assert!(parse("f", "- {name: a, method: GET, path: /, bogus: 1}\n").is_err());
+    }
+
+    #[test]
+    fn body_parts_are_repeated_and_exclusive() {
+        let case = "- {name: a, method: POST, path: /, body_parts: [{text: '[', times: 3}, {text: ']', times: 2}]}\n";
+        let parsed = parse("f", case).unwrap();
+        assert_eq!(parsed[0].case.request().unwrap().body, Bytes::from("[[[]]"));
+        let both = "- {name: a, method: POST, path: /, body_text: x, body_parts: [{text: y}]}\n";
+        assert!(parse("f", both).unwrap_err().contains("more than one"));
     }
 
     #[test]

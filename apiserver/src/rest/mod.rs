@@ -7,6 +7,7 @@
 //! served version is not the storage version they are converted on the way in and out.
 
 mod admission;
+mod deep;
 mod delete;
 mod encode;
 pub(crate) mod negotiation;

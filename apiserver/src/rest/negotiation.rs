@@ -218,16 +218,119 @@ pub(crate) fn negotiate_input(headers: &HeaderMap) -> Result<InputFormat, Box<St
 }
 
 /// Decodes a request body into a JSON value (a YAML or protobuf body as its JSON equivalent).
-pub(crate) fn decode_body(format: InputFormat, body: &[u8]) -> Result<serde_json::Value, String> {
+pub(crate) fn decode_body(
+    format: InputFormat,
+    body: &[u8],
+) -> Result<serde_json::Value, BodyError> {
     match format {
-        InputFormat::Protobuf => crate::protobuf::decode(body).map_err(|err| err.to_string()),
-        InputFormat::Json => serde_json::from_slice(body).map_err(|err| err.to_string()),
+        InputFormat::Protobuf => {
+            crate::protobuf::decode(body).map_err(|err| BodyError::Malformed(err.to_string()))
+        }
+        InputFormat::Json => serde_json::from_slice(body).or_else(|err| json_fallback(body, &err)),
         InputFormat::Yaml => {
-            let value: serde_json::Value = serde_norway::from_slice(body)
-                .map_err(|err| format!("error converting YAML to JSON: {err}"))?;
-            Ok(value)
+            serde_norway::from_slice(body).map_err(|err| BodyError::Malformed(go_yaml_error(&err)))
         }
     }
+}
+
+/// The most nesting serde_json reads on a request's stack (its default recursion limit).
+pub(crate) const SERDE_MAX_DEPTH: usize = 128;
+
+/// Why a request body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum BodyError {
+    /// Not a document of its media type (the decoder's words, upstream's where they differ).
+    #[error("{0}")]
+    Malformed(String),
+    /// Well-formed JSON nested deeper than [`SERDE_MAX_DEPTH`]: upstream reads up to 10000
+    /// levels, which takes a stack of its own (see `rest::deep`).
+    #[error(
+        "couldn't get version/kind; json parse error: documents nested deeper than 128 levels are not supported"
+    )]
+    TooDeep,
+}
+
+impl From<BodyError> for String {
+    fn from(err: BodyError) -> Self {
+        err.to_string()
+    }
+}
+
+/// A JSON body serde_json refused: Go's syntax error where Go's decoder refuses it too; the
+/// document read again with lone UTF-16 surrogate escapes as U+FFFD, as Go's decoder reads
+/// them; or why it is not read here.
+fn json_fallback(body: &[u8], err: &serde_json::Error) -> Result<serde_json::Value, BodyError> {
+    match ironkube_apimachinery::gojson::check(body) {
+        Err(syntax) => Err(BodyError::Malformed(format!(
+            "couldn't get version/kind; json parse error: {syntax}"
+        ))),
+        Ok(depth) if depth > SERDE_MAX_DEPTH => Err(BodyError::TooDeep),
+        Ok(_) => {
+            let repaired = replace_lone_surrogates(body);
+            serde_json::from_slice(&repaired).map_err(|_| BodyError::Malformed(err.to_string()))
+        }
+    }
+}
+
+/// `\uD800`–`\uDFFF` escapes that do not form a surrogate pair, replaced by `\uFFFD`.
+fn replace_lone_surrogates(body: &[u8]) -> Vec<u8> {
+    let surrogate = |at: usize| -> Option<u16> {
+        let escape = body.get(at..at + 6)?;
+        if escape[0] != b'\\' || escape[1] != b'u' {
+            return None;
+        }
+        let hex = std::str::from_utf8(&escape[2..]).ok()?;
+        u16::from_str_radix(hex, 16)
+            .ok()
+            .filter(|unit| (0xD800..=0xDFFF).contains(unit))
+    };
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'\\' && body.get(i + 1) == Some(&b'\\') {
+            out.extend_from_slice(&body[i..i + 2]);
+            i += 2;
+            continue;
+        }
+        if let Some(unit) = surrogate(i) {
+            let paired = (0xD800..0xDC00).contains(&unit)
+                && surrogate(i + 6).is_some_and(|low| low >= 0xDC00);
+            if paired {
+                out.extend_from_slice(&body[i..i + 12]);
+                i += 12;
+            } else {
+                out.extend_from_slice(b"\\ufffd");
+                i += 6;
+            }
+            continue;
+        }
+        out.push(body[i]);
+        i += 1;
+    }
+    out
+}
+
+/// A YAML error as go-yaml words it: `yaml: line N: <problem>` (parser errors count lines from
+/// zero, scanner errors from one), `yaml: document contains excessive aliasing` for alias bombs.
+fn go_yaml_error(err: &serde_norway::Error) -> String {
+    let text = err.to_string();
+    if text.contains("repetition limit exceeded") || text.contains("recursion limit exceeded") {
+        return "yaml: document contains excessive aliasing".into();
+    }
+    let Some((problem, rest)) = text.split_once(" at line ") else {
+        return format!("yaml: {text}");
+    };
+    let line: usize = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or(0);
+    let line = if rest.contains("while parsing") {
+        line.saturating_sub(1)
+    } else {
+        line
+    };
+    format!("yaml: line {line}: {problem}")
 }
 
 #[cfg(test)]
@@ -239,6 +342,57 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
         headers
+    }
+
+    #[test]
+    fn bodies_go_reads_and_serde_json_does_not() {
+        let lone = br#"{"a":"\ud800x","b":"\ud83d\ude00","c":"\\ud800"}"#;
+        let value = decode_body(InputFormat::Json, lone).unwrap();
+        assert_eq!(value["a"], "\u{fffd}x");
+        assert_eq!(value["b"], "\u{1f600}");
+        assert_eq!(value["c"], "\\ud800");
+        assert_eq!(
+            decode_body(InputFormat::Json, b"{} x")
+                .unwrap_err()
+                .to_string(),
+            "couldn't get version/kind; json parse error: invalid character 'x' after top-level value"
+        );
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(
+            decode_body(InputFormat::Json, deep.as_bytes()).unwrap_err(),
+            BodyError::TooDeep
+        );
+    }
+
+    #[test]
+    fn yaml_errors_are_go_yamls() {
+        let broken = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n";
+        assert_eq!(
+            decode_body(InputFormat::Yaml, broken)
+                .unwrap_err()
+                .to_string(),
+            "yaml: line 3: did not find expected node content"
+        );
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (name, previous) in [
+            ("b", "a"),
+            ("c", "b"),
+            ("d", "c"),
+            ("e", "d"),
+            ("f", "e"),
+            ("g", "f"),
+        ] {
+            bomb.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                vec![format!("*{previous}"); 9].join(",")
+            ));
+        }
+        assert_eq!(
+            decode_body(InputFormat::Yaml, bomb.as_bytes())
+                .unwrap_err()
+                .to_string(),
+            "yaml: document contains excessive aliasing"
+        );
     }
 
     #[test]

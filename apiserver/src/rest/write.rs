@@ -9,13 +9,17 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::StatusCode;
 use ironkube_apimachinery::patch::{self, PatchType};
+use ironkube_apimachinery::typed_decode;
 use ironkube_apimachinery::{FieldError, Status};
 use ironkube_storage::object::{Object, Preconditions, StorageError};
 use serde_json::{Value, json};
 
 use super::admission::{Operation, namespace_lifecycle};
+use super::deep::{self, DeepError};
 use super::encode;
-use super::negotiation::{Endpoint, InputFormat, decode_body, negotiate_input, negotiate_output};
+use super::negotiation::{
+    BodyError, Endpoint, InputFormat, decode_body, negotiate_input, negotiate_output,
+};
 use super::read::shape;
 use super::{Ctx, Query, Reply, now_rfc3339, read_body, services};
 use crate::registry::ResourceInfo;
@@ -114,13 +118,40 @@ async fn decode_object(ctx: &Ctx, body: Body, options_kind: &str) -> Result<Valu
     let directive = field_validation(ctx, options_kind)?;
     let format = negotiate_input(&ctx.headers)?;
     let bytes = read_body(body).await?;
-    let mut object = decode_body(format, &bytes).map_err(|err| {
+    let unrecognized = |err: &dyn std::fmt::Display| {
         Box::new(Status::bad_request(format!(
             "the object provided is unrecognized (must be of type {}): {err} ({})",
             ctx.info.kind,
             summarize(&bytes)
         )))
-    })?;
+    };
+    // Unknown and duplicate fields, when a deep body's reading already listed them.
+    let mut listed_problems = None;
+    let mut object = match decode_body(format, &bytes) {
+        Ok(object) => object,
+        Err(BodyError::TooDeep) => {
+            let target = deep::Target {
+                group: ctx.info.group.to_string(),
+                version: ctx.info.version.to_string(),
+                api_version: ctx.api_version(),
+                kind: ctx.info.kind.to_string(),
+                list_problems: directive != fieldvalidation::Directive::Ignore,
+            };
+            match deep::read(bytes.clone(), target).await {
+                Ok(read) => {
+                    listed_problems = Some(read.problems);
+                    read.object
+                }
+                Err(DeepError::Type(err)) => return Err(type_error(ctx, &err)),
+                Err(DeepError::Body(err)) => return Err(unrecognized(&err)),
+            }
+        }
+        Err(err) => return Err(unrecognized(&err)),
+    };
+    if object.is_null() {
+        // Go decodes `null` into the empty object.
+        object = json!({});
+    }
     let Some(map) = object.as_object_mut() else {
         return Err(Box::new(Status::bad_request(format!(
             "the object provided is unrecognized (must be of type {}): couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }} ({})",
@@ -155,7 +186,7 @@ async fn decode_object(ctx: &Ctx, body: Body, options_kind: &str) -> Result<Valu
             "the API version in the data ({api_version}) does not match the expected API version ({served})"
         ))));
     }
-    map.insert("apiVersion".into(), Value::String(served));
+    map.insert("apiVersion".into(), Value::String(served.clone()));
     map.insert("kind".into(), Value::String(ctx.info.kind.to_string()));
     if !map.get("metadata").is_some_and(Value::is_object) {
         if map.get("metadata").is_some_and(|m| !m.is_null()) {
@@ -168,14 +199,19 @@ async fn decode_object(ctx: &Ctx, body: Body, options_kind: &str) -> Result<Valu
         }
         map.insert("metadata".into(), json!({}));
     }
+    // Upstream decodes into the Go type: a value of the wrong JSON type is refused first.
+    if let Some(err) = typed_decode::decode_error(&served, ctx.info.kind, &object) {
+        return Err(type_error(ctx, &err));
+    }
     if directive != fieldvalidation::Directive::Ignore {
         // The raw JSON keeps duplicate keys; YAML and protobuf bodies are checked as decoded.
         let json = match format {
             InputFormat::Json => bytes.to_vec(),
             _ => serde_json::to_vec(&object).unwrap_or_default(),
         };
-        let problems =
-            fieldvalidation::field_problems(ctx.info.group, ctx.info.version, ctx.info.kind, &json);
+        let problems = listed_problems.unwrap_or_else(|| {
+            fieldvalidation::field_problems(ctx.info.group, ctx.info.version, ctx.info.kind, &json)
+        });
         if !problems.is_empty() {
             if directive == fieldvalidation::Directive::Strict {
                 return Err(Box::new(fieldvalidation::strict_error_for(
@@ -193,6 +229,15 @@ async fn decode_object(ctx: &Ctx, body: Body, options_kind: &str) -> Result<Valu
     Ok(object)
 }
 
+/// Upstream's 400 for a body with a value of the wrong type (`err` is Go's decoder error).
+fn type_error(ctx: &Ctx, err: &str) -> Box<Status> {
+    Box::new(Status::bad_request(format!(
+        "{kind} in version {} cannot be handled as a {kind}: {err}",
+        ironkube_apimachinery::gocompat::quote(ctx.info.version),
+        kind = ctx.info.kind,
+    )))
+}
+
 /// Go's name for the JSON type of a value, as `encoding/json` error messages print it.
 fn go_json_type(value: &Value) -> &'static str {
     match value {
@@ -205,11 +250,17 @@ fn go_json_type(value: &Value) -> &'static str {
     }
 }
 
-/// Upstream's `summarizeData`: the first 30 bytes of a body, with `...` when longer.
+/// Upstream's `summarizeData`: `<empty>`, a JSON object's first 30 bytes, or any other body's
+/// first 30 bytes in hex; ` ...` when cut.
 fn summarize(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out: String = text.chars().take(30).collect();
-    if text.chars().count() > 30 {
+    const MAX: usize = 30;
+    let head = &body[..body.len().min(MAX)];
+    let mut out = match body.first() {
+        None => return "<empty>".into(),
+        Some(b'{') => String::from_utf8_lossy(head).into_owned(),
+        Some(_) => head.iter().map(|b| format!("{b:02x}")).collect(),
+    };
+    if body.len() > MAX {
         out.push_str(" ...");
     }
     out
@@ -779,6 +830,27 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
     let directive = field_validation(&ctx, "PatchOptions")?;
     let bytes = read_body(body).await?;
     let api_version = ctx.api_version();
+    // Upstream reads a merge patch into a map first when it checks fields (Strict, Warn).
+    if patch_type == PatchType::Merge
+        && directive != fieldvalidation::Directive::Ignore
+        && let Ok(patch) = serde_json::from_slice::<Value>(&bytes)
+        && !patch.is_object()
+    {
+        return Err(Box::new(Status::bad_request(format!(
+            "error decoding patch: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+            go_json_type(&patch)
+        ))));
+    }
+    // How upstream quotes the patch in a 422 about the patched object: the patched JSON for
+    // JSON and merge patches, Go's `%+v` of the patch map for strategic merge patches.
+    let quoted_patch = |patched: &Value| -> String {
+        if patch_type == PatchType::StrategicMerge {
+            let patch = serde_json::from_slice::<Value>(&bytes).unwrap_or_default();
+            typed_decode::go_format(&patch)
+        } else {
+            serde_json::to_string(patched).unwrap_or_default()
+        }
+    };
     run_update(&ctx, false, |current| {
         let Some(current) = current else {
             return Err(Box::new(Status::not_found(
@@ -802,6 +874,17 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
             meta_mut(&mut patched).insert("resourceVersion".into(), json!(rv));
         }
         check_patched_identity(&ctx, &patched)?;
+        // The patched object is decoded into the Go type (JSON and merge patches) or converted
+        // to it (strategic merge patches): values of the wrong type are a 422 on `patch`.
+        let type_error = if patch_type == PatchType::StrategicMerge {
+            typed_decode::converter_error(&api_version, ctx.info.kind, &patched)
+        } else {
+            typed_decode::decode_error(&api_version, ctx.info.kind, &patched)
+        };
+        if let Some(err) = type_error {
+            let errors = [FieldError::invalid("patch", quoted_patch(&patched), err)];
+            return Err(Box::new(Status::invalid("", "", "", &errors)));
+        }
         // The patched object is decoded strictly (unknown fields the patch brought in)...
         if directive != fieldvalidation::Directive::Ignore {
             let json = serde_json::to_vec(&patched).unwrap_or_default();
@@ -816,7 +899,7 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
                     // Upstream: 422 on the field `patch`, the patched object as the value.
                     let errors = [FieldError::invalid(
                         "patch",
-                        String::from_utf8_lossy(&json).into_owned(),
+                        quoted_patch(&patched),
                         format!("strict decoding error: {}", problems.join(", ")),
                     )];
                     return Err(Box::new(Status::invalid("", "", "", &errors)));
