@@ -9,7 +9,7 @@ use super::{immutable, int, labels, list, nonnegative, obj, present, string};
 
 /// Upstream's `ValidateLabelSelector` plus `LabelSelectorAsSelector`'s operator check: the
 /// errors, and whether the selector could be built.
-fn validate_selector(selector: &Value, path: &FieldPath) -> (Vec<FieldError>, bool) {
+pub(super) fn validate_selector(selector: &Value, path: &FieldPath) -> (Vec<FieldError>, bool) {
     let mut errors = Vec::new();
     let mut usable = true;
     errors.extend(labels(

@@ -18,6 +18,8 @@ const PORTED: &[&str] = &[
     "ConfigMap",
     "Secret",
     "ServiceAccount",
+    "Job",
+    "CronJob",
 ];
 
 /// Cases whose detail is Go's `encoding/json` error text, which only type and field match.
