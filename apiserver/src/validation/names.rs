@@ -181,16 +181,16 @@ const BIG: u32 = 0x00FF_FFFF;
 
 /// What a sloppy parse found out about how the address was written.
 #[derive(Default)]
-struct Spelling {
+pub(crate) struct Spelling {
     /// An IPv4 octet with a leading zero (`010`), which `netip.ParseAddr` refuses.
-    leading_zero: bool,
+    pub(crate) leading_zero: bool,
     /// An IPv6 field of more than four hex digits (`00001`), which `netip.ParseAddr` refuses.
-    long_field: bool,
+    pub(crate) long_field: bool,
 }
 
 /// Go's `dtoi`: a decimal number at the start of `s`, its length; `None` without digits or
 /// past the limit.
-fn dtoi(s: &[u8]) -> Option<(u32, usize)> {
+pub(crate) fn dtoi(s: &[u8]) -> Option<(u32, usize)> {
     let mut n: u32 = 0;
     let mut i = 0;
     while i < s.len() && s[i].is_ascii_digit() {
@@ -324,13 +324,15 @@ fn parse_ipv6_sloppy(mut s: &[u8], spelling: &mut Spelling) -> Option<[u8; 16]> 
 }
 
 /// A parsed address as `net.IP` holds it: IPv4 written addresses, or IPv6 bytes.
-enum ParsedIp {
+pub(crate) enum ParsedIp {
+    /// Four bytes.
     V4([u8; 4]),
+    /// Sixteen bytes.
     V6([u8; 16]),
 }
 
 /// `netutils.ParseIPSloppy`: the form (IPv4 or IPv6) is chosen by the first `.` or `:`.
-fn parse_ip_sloppy(s: &str, spelling: &mut Spelling) -> Option<ParsedIp> {
+pub(crate) fn parse_ip_sloppy(s: &str, spelling: &mut Spelling) -> Option<ParsedIp> {
     let bytes = s.as_bytes();
     match bytes.iter().find(|b| matches!(b, b'.' | b':')) {
         Some(b'.') => parse_ipv4_sloppy(bytes, spelling).map(ParsedIp::V4),

@@ -20,6 +20,9 @@ const PORTED: &[&str] = &[
     "ServiceAccount",
     "Job",
     "CronJob",
+    "Namespace",
+    "Node",
+    "PersistentVolumeClaim",
 ];
 
 /// Cases whose detail is Go's `encoding/json` error text, which only type and field match.
@@ -85,6 +88,11 @@ fn kind_validation_matches_upstream() {
                 &case.old,
             )
         };
+        // The generator keeps errors outside metadata only; so does the comparison.
+        let got: Vec<_> = got
+            .into_iter()
+            .filter(|g| g.field != "metadata" && !g.field.starts_with("metadata."))
+            .collect();
         let ok = got.len() == case.errors.len()
             && got.iter().zip(&case.errors).all(|(g, e)| {
                 g.error_type.as_str() == e.r#type

@@ -20,7 +20,8 @@ use ironkube_apimachinery::FieldError;
 use ironkube_apimachinery::field::FieldPath;
 use serde_json::{Map, Value};
 
-/// Kind-specific errors for creating `object`.
+/// Kind-specific errors for creating `object` (a few of which upstream files under
+/// `metadata.`, such as node taints).
 pub(crate) fn create(group: &str, version: &str, kind: &str, object: &Value) -> Vec<FieldError> {
     let _ = version;
     match (group, kind) {
@@ -29,7 +30,11 @@ pub(crate) fn create(group: &str, version: &str, kind: &str, object: &Value) -> 
         ("", "ConfigMap") => config::validate_config_map(object),
         ("", "Secret") => config::validate_secret(object),
         ("", "Namespace") => cluster::validate_namespace(object),
-        ("", "Node") => cluster::validate_node(object),
+        ("", "Node") => [
+            cluster::node::validate_node_metadata(object),
+            cluster::validate_node(object),
+        ]
+        .concat(),
         ("", "PersistentVolumeClaim") => cluster::validate_pvc(object),
         ("apps", "Deployment") => apps::validate_deployment(object),
         ("apps", "ReplicaSet") => apps::validate_replica_set(object),
@@ -56,8 +61,16 @@ pub(crate) fn update(
         ("", "ConfigMap") => config::validate_config_map_update(new, old),
         ("", "Secret") => config::validate_secret_update(new, old),
         ("", "Namespace") => cluster::validate_namespace(new),
-        ("", "Node") => cluster::validate_node_update(new, old),
-        ("", "PersistentVolumeClaim") => cluster::validate_pvc_update(new, old),
+        ("", "Node") => [
+            cluster::node::validate_node_metadata(new),
+            cluster::validate_node_update(new, old),
+        ]
+        .concat(),
+        ("", "PersistentVolumeClaim") => [
+            cluster::pvc::validate_pvc_update_metadata(new, old),
+            cluster::validate_pvc_update(new, old),
+        ]
+        .concat(),
         ("apps", "Deployment") => apps::validate_deployment_update(new, old),
         ("apps", "ReplicaSet") => apps::validate_replica_set_update(new, old),
         ("apps", "StatefulSet") => apps::validate_stateful_set_update(new, old),

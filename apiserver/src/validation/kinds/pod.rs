@@ -363,7 +363,7 @@ fn resource_name_errors(name: &str, path: &FieldPath) -> Vec<FieldError> {
 }
 
 /// A quantity as a float, for comparisons (`None` when it does not parse).
-fn quantity_value(text: &str) -> Option<f64> {
+pub(super) fn quantity_value(text: &str) -> Option<f64> {
     ironkube_apimachinery::quantity::canonical(text).ok()?;
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
@@ -430,12 +430,12 @@ fn validate_resources(resources: &Value, path: &FieldPath) -> Vec<FieldError> {
 }
 
 /// A quantity's canonical text (the text itself when it does not parse).
-fn canonical(text: &str) -> String {
+pub(super) fn canonical(text: &str) -> String {
     ironkube_apimachinery::quantity::canonical(text).unwrap_or_else(|_| text.to_string())
 }
 
 /// Upstream's `ValidateResourceQuantityValue`'s sign check.
-fn nonnegative_quantity(quantity: &Value, path: &FieldPath) -> Vec<FieldError> {
+pub(super) fn nonnegative_quantity(quantity: &Value, path: &FieldPath) -> Vec<FieldError> {
     let text = quantity.as_str().unwrap_or("");
     match quantity_value(text) {
         Some(v) if v < 0.0 => vec![FieldError::invalid(
