@@ -200,54 +200,9 @@ fn decode_token_fields(doc: &GoJson) -> Result<TokenFields, String> {
     }
 }
 
-/// Go's `base64.RawURLEncoding.DecodeString`: no padding allowed, `\r` and `\n` skipped,
-/// non-zero trailing bits accepted, errors as `illegal base64 data at input byte N`.
+/// Go's `base64.RawURLEncoding.DecodeString`.
 fn decode_base64_raw_url(src: &[u8]) -> Result<Vec<u8>, String> {
-    fn value(c: u8) -> Option<u8> {
-        match c {
-            b'A'..=b'Z' => Some(c - b'A'),
-            b'a'..=b'z' => Some(c - b'a' + 26),
-            b'0'..=b'9' => Some(c - b'0' + 52),
-            b'-' => Some(62),
-            b'_' => Some(63),
-            _ => None,
-        }
-    }
-    let corrupt = |at: usize| format!("illegal base64 data at input byte {at}");
-    let mut out = Vec::with_capacity(src.len() * 3 / 4);
-    let mut si = 0;
-    loop {
-        // One quantum of up to four symbols.
-        let mut buf = [0u8; 4];
-        let mut len = 0;
-        while len < 4 {
-            if si == src.len() {
-                break;
-            }
-            let c = src[si];
-            si += 1;
-            if let Some(v) = value(c) {
-                buf[len] = v;
-                len += 1;
-            } else if c != b'\n' && c != b'\r' {
-                return Err(corrupt(si - 1));
-            }
-        }
-        match len {
-            0 => return Ok(out),
-            1 => return Err(corrupt(si - 1)),
-            _ => {}
-        }
-        let v = (u32::from(buf[0]) << 18)
-            | (u32::from(buf[1]) << 12)
-            | (u32::from(buf[2]) << 6)
-            | u32::from(buf[3]);
-        let bytes = v.to_be_bytes();
-        out.extend_from_slice(&bytes[1..len]);
-        if len < 4 {
-            return Ok(out);
-        }
-    }
+    crate::gocompat::decode_base64(src, crate::gocompat::Base64::RawUrl)
 }
 
 #[cfg(test)]

@@ -937,6 +937,103 @@ pub(crate) fn parse_int10(s: &str) -> Option<i64> {
     s.parse::<i64>().ok()
 }
 
+/// The two base64 encodings upstream decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base64 {
+    /// `base64.StdEncoding`: `+` and `/`, `=` padding required (`[]byte` fields in JSON).
+    Std,
+    /// `base64.RawURLEncoding`: `-` and `_`, no padding (continue tokens).
+    RawUrl,
+}
+
+/// Go's `Encoding.DecodeString` (not strict: non-zero trailing bits are accepted; `\r` and
+/// `\n` are skipped), with its error text `illegal base64 data at input byte N`.
+pub fn decode_base64(src: &[u8], encoding: Base64) -> Result<Vec<u8>, String> {
+    let value = |c: u8| -> Option<u8> {
+        match c {
+            b'A'..=b'Z' => Some(c - b'A'),
+            b'a'..=b'z' => Some(c - b'a' + 26),
+            b'0'..=b'9' => Some(c - b'0' + 52),
+            b'+' if encoding == Base64::Std => Some(62),
+            b'/' if encoding == Base64::Std => Some(63),
+            b'-' if encoding == Base64::RawUrl => Some(62),
+            b'_' if encoding == Base64::RawUrl => Some(63),
+            _ => None,
+        }
+    };
+    let padded = encoding == Base64::Std;
+    let corrupt = |at: usize| format!("illegal base64 data at input byte {at}");
+    let skip_newlines = |mut si: usize| {
+        while si < src.len() && (src[si] == b'\n' || src[si] == b'\r') {
+            si += 1;
+        }
+        si
+    };
+    let mut out = Vec::with_capacity(src.len() * 3 / 4);
+    let mut si = 0;
+    loop {
+        // One quantum of up to four symbols (`decodeQuantum`).
+        let mut buf = [0u8; 4];
+        let mut len = 0;
+        let mut finished = false;
+        while len < 4 {
+            if si == src.len() {
+                if len == 0 {
+                    return Ok(out);
+                }
+                if len == 1 || padded {
+                    return Err(corrupt(si - len));
+                }
+                finished = true;
+                break;
+            }
+            let c = src[si];
+            si += 1;
+            if let Some(v) = value(c) {
+                buf[len] = v;
+                len += 1;
+                continue;
+            }
+            if c == b'\n' || c == b'\r' {
+                continue;
+            }
+            if !padded || c != b'=' {
+                return Err(corrupt(si - 1));
+            }
+            // Padding: the end of the input.
+            match len {
+                0 | 1 => return Err(corrupt(si - 1)),
+                2 => {
+                    // `==` is expected; the first `=` is read.
+                    si = skip_newlines(si);
+                    if si == src.len() {
+                        return Err(corrupt(src.len()));
+                    }
+                    if src[si] != b'=' {
+                        return Err(corrupt(si - 1));
+                    }
+                    si += 1;
+                }
+                _ => {}
+            }
+            si = skip_newlines(si);
+            if si < src.len() {
+                return Err(corrupt(si));
+            }
+            finished = true;
+            break;
+        }
+        let v = (u32::from(buf[0]) << 18)
+            | (u32::from(buf[1]) << 12)
+            | (u32::from(buf[2]) << 6)
+            | u32::from(buf[3]);
+        out.extend_from_slice(&v.to_be_bytes()[1..len]);
+        if finished || len < 4 {
+            return Ok(out);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1152,5 +1249,21 @@ mod tests {
             check_syntax(deep.as_bytes()),
             Err("invalid character '[' exceeded max depth".to_string())
         );
+    }
+
+    #[test]
+    fn std_base64_is_gos() {
+        let std = |s: &str| decode_base64(s.as_bytes(), Base64::Std);
+        assert_eq!(std("YQ==").as_deref(), Ok(&b"a"[..]));
+        assert_eq!(std("YWI=").as_deref(), Ok(&b"ab"[..]));
+        assert_eq!(std("YW\nJj").as_deref(), Ok(&b"abc"[..]));
+        assert_eq!(std("+/+/").as_deref(), Ok(&[0xfb, 0xff, 0xbf][..]));
+        let corrupt = |at: usize| Err(format!("illegal base64 data at input byte {at}"));
+        assert_eq!(std("not base64!"), corrupt(3));
+        assert_eq!(std("YQ"), corrupt(0));
+        assert_eq!(std("YQ="), corrupt(3));
+        assert_eq!(std("YQ==x"), corrupt(4));
+        assert_eq!(std("Y==="), corrupt(1));
+        assert_eq!(std("-_"), corrupt(0));
     }
 }

@@ -547,6 +547,43 @@ impl Status {
         )
     }
 
+    /// 405 `MethodNotAllowed` as upstream's router answers a method no route of the path
+    /// takes (`PUT` on a collection, `POST` on an object): go-restful's error turned into a
+    /// generic server response, with empty details.
+    pub fn router_method_not_allowed() -> Self {
+        Self::failure(
+            405,
+            StatusReason::MethodNotAllowed,
+            "the server does not allow this method on the requested resource".into(),
+            Some(StatusDetails::default()),
+        )
+    }
+
+    /// 406 `NotAcceptable` as upstream's router answers an `Accept` header none of the route's
+    /// media types matches exactly (before the handler's own negotiation).
+    pub fn router_not_acceptable(available: &[&str]) -> Self {
+        Self::failure(
+            406,
+            StatusReason::NotAcceptable,
+            format!(
+                "406: Not Acceptable\n\nAvailable representations: {}",
+                available.join(", ")
+            ),
+            Some(StatusDetails::default()),
+        )
+    }
+
+    /// 415 `UnsupportedMediaType` as upstream's router answers a `Content-Type` the route does
+    /// not consume (a PATCH that is not one of the patch types).
+    pub fn router_unsupported_media_type() -> Self {
+        Self::failure(
+            415,
+            StatusReason::UnsupportedMediaType,
+            "415: Unsupported Media Type".into(),
+            Some(StatusDetails::default()),
+        )
+    }
+
     /// 429 `TooManyRequests` with a retry delay (upstream's `NewTooManyRequests`).
     pub fn too_many_requests(message: impl Into<String>, retry_after_seconds: i32) -> Self {
         Self::failure(

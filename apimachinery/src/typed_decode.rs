@@ -53,6 +53,30 @@ pub fn converter_error(api_version: &str, kind: &str, object: &Value) -> Option<
     converter_value(graph, object, root).err()
 }
 
+/// Upstream's error decoding a body of one built-in kind as another (`Secret` sent to the
+/// config maps): the body decodes as its own Go type, which does not convert to the internal
+/// type of the other, e.g. `converting (v1.Secret) to (core.ConfigMap): unknown conversion`.
+/// `None` when either kind is not a built-in one.
+pub fn unknown_conversion(
+    from_api_version: &str,
+    from_kind: &str,
+    to_api_version: &str,
+    to_kind: &str,
+) -> Option<String> {
+    let graph = graph();
+    let from = graph
+        .kinds
+        .get(&format!("{from_api_version}/{from_kind}"))?;
+    let to = graph.kinds.get(&format!("{to_api_version}/{to_kind}"))?;
+    // The internal package is the external one's parent (`k8s.io/api/core/v1` → `core`).
+    let (package, name) = to.rsplit_once('.')?;
+    let internal = package.rsplit('/').nth(1)?;
+    Some(format!(
+        "converting ({}) to ({internal}.{name}): unknown conversion",
+        go_type_string(from)
+    ))
+}
+
 /// Go's `%+v` of a decoded JSON value (`map[spec:map[replicas:three]]`), as upstream quotes a
 /// strategic merge patch in its errors: map keys sorted, strings bare, null as `<nil>`.
 pub fn go_format(value: &Value) -> String {
@@ -102,8 +126,9 @@ impl<'g> DecoderWalk<'g> {
         match ty.k.as_str() {
             "ptr" => self.value(value, &ty.e),
             "struct" => self.strukt(value, id, ty),
+            // Bytes travel as standard base64; a bad one is the decoder's own error, bare.
             "slice" if ty.e == "uint8" => match value {
-                Value::String(_) => Ok(()),
+                Value::String(text) => base64(text),
                 _ => Err(self.type_error(json_kind(value), id)),
             },
             "slice" | "array" => {
@@ -255,7 +280,9 @@ fn converter_value(graph: &TypeGraph, value: &Value, id: &str) -> Result<(), Str
             Ok(())
         }
         "slice" | "array" => match value {
-            Value::String(_) if ty.e == "uint8" => Ok(()),
+            Value::String(text) if ty.e == "uint8" => {
+                base64(text).map_err(|err| format!("error decoding from json: {err}"))
+            }
             Value::Array(items) => items
                 .iter()
                 .try_for_each(|item| converter_value(graph, item, &ty.e)),
@@ -305,6 +332,11 @@ fn quantity(value: &Value) -> Result<(), String> {
     crate::quantity::canonical(text.trim())
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+/// Standard base64, as `[]byte` fields decode it.
+fn base64(text: &str) -> Result<(), String> {
+    crate::gocompat::decode_base64(text.as_bytes(), crate::gocompat::Base64::Std).map(|_| ())
 }
 
 /// What Go's decoder calls a JSON value in its type errors.

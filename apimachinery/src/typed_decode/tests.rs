@@ -108,6 +108,12 @@ fn wrong_json_types_are_gos_errors() {
         ),
         (
             "v1",
+            "Secret",
+            json!({"data": {"a": "not base64!"}}),
+            "illegal base64 data at input byte 3",
+        ),
+        (
+            "v1",
             "Service",
             json!({"spec": {"ports": [{"port": 80, "targetPort": true}]}}),
             "json: cannot unmarshal bool into Go struct field ServicePort.spec.ports.targetPort of type int32",
@@ -183,4 +189,17 @@ fn patches_are_quoted_as_go_prints_maps() {
         go_format(&patch),
         "map[spec:map[list:[a 1 <nil>] paused:true replicas:three]]"
     );
+}
+
+#[test]
+fn another_kinds_body_does_not_convert() {
+    assert_eq!(
+        unknown_conversion("v1", "Secret", "v1", "ConfigMap").as_deref(),
+        Some("converting (v1.Secret) to (core.ConfigMap): unknown conversion")
+    );
+    assert_eq!(
+        unknown_conversion("apps/v1", "Deployment", "batch/v1", "Job").as_deref(),
+        Some("converting (v1.Deployment) to (batch.Job): unknown conversion")
+    );
+    assert_eq!(unknown_conversion("v1", "Widget", "v1", "ConfigMap"), None);
 }

@@ -248,7 +248,8 @@ async fn pod_priority(
                 let (value, preemption) = class_of(class.value());
                 (Some(class.name().to_string()), value, preemption)
             }
-            None => (None, 0, None),
+            // Upstream's `getDefaultPriority` without a default class: 0, PreemptLowerPriority.
+            None => (None, 0, Some("PreemptLowerPriority".to_string())),
         });
     }
     match classes.cache.get(None, requested, Some("0")).await {

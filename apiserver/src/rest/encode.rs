@@ -131,7 +131,8 @@ fn column_definitions(shape: &Shape<'_>) -> Value {
 fn table_row(shape: &Shape<'_>, object: &Value, cells: Vec<Value>, meta_version: &str) -> Value {
     let mut row = json!({ "cells": cells });
     match shape.include_object {
-        IncludeObject::None => {}
+        // An empty RawExtension, which upstream writes as null.
+        IncludeObject::None => row["object"] = Value::Null,
         IncludeObject::Metadata => row["object"] = partial_metadata(object, meta_version),
         IncludeObject::Object => row["object"] = object.clone(),
     }

@@ -227,8 +227,16 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
             ("deletecollection", _) => "deletecollection",
             _ => "",
         };
-        // A verb the resource lacks is 405 MethodNotSupported; a method with no route at all
-        // (POST to an object) is the generic 404... upstream answers 405 from its router.
+        // A method no route of the path takes (PUT or PATCH on a collection, POST on an
+        // object) is upstream's router's 405; a verb the resource lacks is MethodNotSupported.
+        let no_route = match verb {
+            "update" | "patch" => path_name.is_empty(),
+            "create" => !path_name.is_empty(),
+            _ => false,
+        } || (req.method() == Method::POST && !path_name.is_empty());
+        if no_route {
+            return Err(Box::new(Status::router_method_not_allowed()));
+        }
         if action.is_empty() {
             return Err(Box::new(Status::method_not_supported(
                 info.group,

@@ -16,6 +16,16 @@ pub(crate) const SERVED_MEDIA_TYPES: &[&str] = &[
     "application/vnd.kubernetes.protobuf",
 ];
 
+/// What upstream's list and watch routes say they produce: the served media types and their
+/// watch-stream forms.
+const ROUTE_MEDIA_TYPES_WITH_STREAMS: &[&str] = &[
+    "application/json",
+    "application/yaml",
+    "application/vnd.kubernetes.protobuf",
+    "application/json;stream=watch",
+    "application/vnd.kubernetes.protobuf;stream=watch",
+];
+
 /// The encodings of a request body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum InputFormat {
@@ -147,6 +157,20 @@ pub(crate) fn negotiate_output(
     let joined = values.join(",");
     if joined.trim().is_empty() {
         return Ok(Output::JSON);
+    }
+    // Upstream's router first looks for a route producing one of the (first header's) media
+    // types exactly, parameters aside; none is its own 406.
+    let produced = match endpoint {
+        Endpoint::List | Endpoint::Stream => ROUTE_MEDIA_TYPES_WITH_STREAMS,
+        Endpoint::Object | Endpoint::Write => SERVED_MEDIA_TYPES,
+    };
+    let first = values.first().copied().unwrap_or_default();
+    let routed = first.split(',').any(|range| {
+        let media = range.split(';').next().unwrap_or_default().trim();
+        media == "*/*" || produced.contains(&media)
+    });
+    if !routed {
+        return Err(Box::new(Status::router_not_acceptable(produced)));
     }
     for range in parse_accept(&joined) {
         if range.quality <= 0.0 {
