@@ -150,6 +150,15 @@ pub(super) async fn allocate(ctx: &Ctx, service: &mut Value) -> Result<Reserved,
                 let ip: IpAddr = text.parse().map_err(|_| {
                     invalid(service, &[field_error(format!("failed to allocate IP {text}: the provided IP ({text}) is not a valid IP"))])
                 })?;
+                if cidr.offset(ip).is_none() {
+                    // No Service CIDR's allocator holds it (upstream's ErrMismatchedNetwork).
+                    return Err(invalid(
+                        service,
+                        &[field_error(format!(
+                            "failed to allocate IP {ip}: the provided network does not match the current range"
+                        ))],
+                    ));
+                }
                 if !cidr.assignable(ip) {
                     return Err(invalid(
                         service,
