@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (`.ci/run` calls this script).
 # Installs what the tests need (scripts/setup.sh), builds newer etcd releases from Go modules for
-# the etcd backend's version matrix, then checks formatting and lints and runs every test.
+# the etcd backend's version matrix, then checks formatting and lints, runs every test, and runs
+# the differential test against upstream kube-apiserver v1.37.2 (built from Go modules once and
+# cached), which fails on any difference not listed and explained in
+# difftest/known-differences.yaml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +22,9 @@ echo "test: cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "test: cargo test"
 cargo test --workspace --locked
+
+echo "test: differential test against upstream kube-apiserver"
+upstream_bin="$(testutil/upstream/build.sh | tail -n 1)"
+cargo build --locked -p ironkube -p ironkube-difftest
+cargo run --locked -q -p ironkube-difftest --bin difftest -- \
+  --upstream-bin "$upstream_bin" --ignore-managed-fields --known difftest/known-differences.yaml

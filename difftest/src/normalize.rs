@@ -181,33 +181,65 @@ fn normalize_field(key: &str, item: &mut Value, generated_name: bool, options: O
     }
 }
 
-/// In a `Table`, the cells of the `Age` column (they depend on when the request ran).
+/// In a `Table`, the cells that depend on when the request ran (`Age`) or on random
+/// allocations (a Service's `Cluster-IP`, and the node port in `Port(s)` cells such as
+/// `80:30148/TCP`).
 fn normalize_table_ages(map: &mut Map<String, Value>) {
     if map.get("kind").and_then(Value::as_str) != Some("Table") {
         return;
     }
-    let Some(age) = map
+    let names: Vec<String> = map
         .get("columnDefinitions")
         .and_then(Value::as_array)
-        .and_then(|columns| {
+        .map(|columns| {
             columns
                 .iter()
-                .position(|c| c.get("name").and_then(Value::as_str) == Some("Age"))
+                .map(|c| {
+                    c.get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect()
         })
-    else {
+        .unwrap_or_default();
+    let Some(rows) = map.get_mut("rows").and_then(Value::as_array_mut) else {
         return;
     };
-    if let Some(rows) = map.get_mut("rows").and_then(Value::as_array_mut) {
-        for row in rows {
-            if let Some(cell) = row
-                .get_mut("cells")
-                .and_then(Value::as_array_mut)
-                .and_then(|cells| cells.get_mut(age))
-            {
-                *cell = Value::from("<age>");
+    for row in rows {
+        let Some(cells) = row.get_mut("cells").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for (name, cell) in names.iter().zip(cells.iter_mut()) {
+            match name.as_str() {
+                "Age" => *cell = Value::from("<age>"),
+                "Cluster-IP" if cell.as_str().is_some_and(looks_like_ip) => {
+                    *cell = Value::from("<ip>");
+                }
+                "Port(s)" => {
+                    if let Some(ports) = cell.as_str() {
+                        *cell = Value::from(mask_node_ports(ports));
+                    }
+                }
+                _ => {}
             }
         }
     }
+}
+
+/// `80:30148/TCP,443:31000/TCP` → `80:<port>/TCP,443:<port>/TCP`.
+fn mask_node_ports(ports: &str) -> String {
+    ports
+        .split(',')
+        .map(|port| match port.split_once(':') {
+            Some((service, rest)) => match rest.split_once('/') {
+                Some((_, protocol)) => format!("{service}:<port>/{protocol}"),
+                None => format!("{service}:<port>"),
+            },
+            None => port.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// An IPv4 or IPv6 address (not `None`, the headless value).
@@ -285,6 +317,22 @@ mod tests {
             normalize(table, Options::default())["rows"][0]["cells"],
             json!(["a", "<age>"])
         );
+    }
+
+    #[test]
+    fn service_table_allocations_are_hidden() {
+        let table = json!({
+            "kind": "Table",
+            "columnDefinitions": [{"name": "Name"}, {"name": "Cluster-IP"}, {"name": "Port(s)"}],
+            "rows": [{"cells": ["a", "10.96.3.4", "80:30148/TCP,53/UDP"]},
+                     {"cells": ["b", "None", "80/TCP"]}],
+        });
+        let rows = &normalize(table, Options::default())["rows"];
+        assert_eq!(
+            rows[0]["cells"],
+            json!(["a", "<ip>", "80:<port>/TCP,53/UDP"])
+        );
+        assert_eq!(rows[1]["cells"], json!(["b", "None", "80/TCP"]));
     }
 
     #[test]
