@@ -443,8 +443,25 @@ mod tests {
         let output = negotiate_output(&table, Endpoint::List).unwrap();
         assert_eq!(output.encoding, Encoding::Json);
         assert_eq!(output.representation, Representation::Table("v1"));
+        // A media type no route produces: the router's 406 (lists and watches also offer their
+        // stream forms).
         let err = negotiate_output(&accept("application/cbor"), Endpoint::Object).unwrap_err();
         assert_eq!(err.code, 406);
+        assert_eq!(
+            err.message,
+            "406: Not Acceptable\n\nAvailable representations: application/json, application/yaml, application/vnd.kubernetes.protobuf"
+        );
+        let err = negotiate_output(&accept("text/html"), Endpoint::List).unwrap_err();
+        assert!(
+            err.message
+                .ends_with(", application/vnd.kubernetes.protobuf;stream=watch")
+        );
+        // A routed media type the handler cannot serve: the handler's own 406.
+        let err = negotiate_output(
+            &accept("application/json;as=Foo;g=meta.k8s.io;v=v1"),
+            Endpoint::Object,
+        )
+        .unwrap_err();
         assert_eq!(
             err.message,
             "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf"
