@@ -178,8 +178,16 @@ pub(crate) fn prepare_for_create(info: &ResourceInfo, strategy: &Strategy, objec
         meta.remove("generation");
     }
     match (info.group, info.resource) {
-        // Nodes may be created with their status (the kubelet registers so).
-        ("", "nodes") => {}
+        // Nodes may be created with their status (the kubelet registers so), but not with the
+        // dynamic kubelet configuration that is gone.
+        ("", "nodes") => {
+            if let Some(spec) = object.get_mut("spec").and_then(Value::as_object_mut) {
+                spec.remove("configSource");
+            }
+            if let Some(status) = object.get_mut("status").and_then(Value::as_object_mut) {
+                status.remove("config");
+            }
+        }
         ("", "pods") => {
             let qos = pod_qos_class(object);
             object["status"] = json!({ "phase": "Pending", "qosClass": qos });
@@ -205,7 +213,11 @@ pub(crate) fn prepare_for_create(info: &ResourceInfo, strategy: &Strategy, objec
                 map.insert("status".into(), json!({ "loadBalancer": {} }));
             }
         }
-        ("", "persistentvolumes" | "persistentvolumeclaims") => {
+        ("", "persistentvolumeclaims") => {
+            object["status"] = json!({ "phase": "Pending" });
+            prepare_claim_data_sources(object, None);
+        }
+        ("", "persistentvolumes") => {
             object["status"] = json!({ "phase": "Pending" });
         }
         _ if strategy.status_subresource => {
@@ -255,6 +267,72 @@ fn normalize_cluster_ips(service: &mut Value, old: Option<&Value>) {
     }
 }
 
+/// A claim's data sources as upstream's claim strategy prepares them: a cross-namespace
+/// `dataSourceRef` dropped (its feature is off); a legacy `dataSource` that is neither a claim
+/// nor a volume snapshot dropped when there is no `dataSourceRef` and `old` had none; then
+/// whichever of the two is missing copied from the other (`NormalizeDataSources`).
+fn prepare_claim_data_sources(claim: &mut Value, old: Option<&Value>) {
+    let present = |v: Option<&Value>| v.is_some_and(|v| !v.is_null());
+    let old_ref_namespaced = old
+        .and_then(|o| o.pointer("/spec/dataSourceRef/namespace"))
+        .and_then(Value::as_str)
+        .is_some_and(|ns| !ns.is_empty());
+    let old_had_source = present(old.and_then(|o| o.pointer("/spec/dataSource")));
+    let Some(spec) = claim.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let ref_namespaced = spec
+        .get("dataSourceRef")
+        .and_then(|r| r.get("namespace"))
+        .and_then(Value::as_str)
+        .is_some_and(|ns| !ns.is_empty());
+    if ref_namespaced && !old_ref_namespaced {
+        spec.remove("dataSourceRef");
+    }
+    if !old_had_source && !present(spec.get("dataSourceRef")) {
+        let source = spec.get("dataSource");
+        let field = |name: &str| {
+            source
+                .and_then(|s| s.get(name))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+        };
+        let claim_or_snapshot = present(source)
+            && matches!(
+                (field("kind"), field("apiGroup")),
+                ("PersistentVolumeClaim", "") | ("VolumeSnapshot", "snapshot.storage.k8s.io")
+            );
+        if !claim_or_snapshot {
+            spec.remove("dataSource");
+        }
+    }
+    let source = spec.get("dataSource").filter(|v| !v.is_null()).cloned();
+    let reference = spec.get("dataSourceRef").filter(|v| !v.is_null()).cloned();
+    let copy = |from: &Value| {
+        let mut to = serde_json::Map::new();
+        for name in ["apiGroup", "kind", "name"] {
+            if let Some(value) = from.get(name).filter(|v| !v.is_null()) {
+                to.insert(name.into(), value.clone());
+            }
+        }
+        Value::Object(to)
+    };
+    match (source, reference) {
+        (Some(source), None) => {
+            spec.insert("dataSourceRef".into(), copy(&source));
+        }
+        (None, Some(reference))
+            if reference
+                .get("namespace")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty) =>
+        {
+            spec.insert("dataSource".into(), copy(&reference));
+        }
+        _ => {}
+    }
+}
+
 /// Upstream labels every namespace with its own name (`kubernetes.io/metadata.name`).
 fn set_namespace_name_label(object: &mut Value) {
     let name = object
@@ -300,6 +378,16 @@ pub(crate) fn prepare_for_update(
     }
     if info.group.is_empty() && info.resource == "services" {
         normalize_cluster_ips(new, Some(old));
+    }
+    if info.group.is_empty() && info.resource == "persistentvolumeclaims" {
+        prepare_claim_data_sources(new, Some(old));
+    }
+    if info.group.is_empty()
+        && info.resource == "nodes"
+        && old.pointer("/spec/configSource").is_none_or(Value::is_null)
+        && let Some(spec) = new.get_mut("spec").and_then(Value::as_object_mut)
+    {
+        spec.remove("configSource");
     }
     keep_system_metadata(new, old);
     let old_generation = old.pointer("/metadata/generation").cloned();
@@ -450,6 +538,46 @@ mod tests {
             .get(group, version, resource)
             .cloned()
             .unwrap()
+    }
+
+    #[test]
+    fn claims_get_upstreams_data_sources() {
+        let claims = info("", "v1", "persistentvolumeclaims");
+        let strategy = Strategy::of(&claims);
+        let create = |spec: Value| {
+            let mut claim = json!({"metadata": {"name": "c"}, "spec": spec});
+            prepare_for_create(&claims, &strategy, &mut claim);
+            claim["spec"].clone()
+        };
+        // A legacy data source is mirrored into dataSourceRef...
+        assert_eq!(
+            create(json!({"dataSource": {"kind": "PersistentVolumeClaim", "name": "a"}})),
+            json!({"dataSource": {"kind": "PersistentVolumeClaim", "name": "a"},
+                   "dataSourceRef": {"kind": "PersistentVolumeClaim", "name": "a"}})
+        );
+        // ... unless it is neither a claim nor a snapshot: dropped.
+        assert_eq!(
+            create(json!({"dataSource": {"kind": "Foo", "apiGroup": "x.io", "name": "a"}})),
+            json!({})
+        );
+        // A dataSourceRef is mirrored back; a cross-namespace one is dropped.
+        assert_eq!(
+            create(json!({"dataSourceRef": {"kind": "Foo", "apiGroup": "x.io", "name": "a"}})),
+            json!({"dataSource": {"kind": "Foo", "apiGroup": "x.io", "name": "a"},
+                   "dataSourceRef": {"kind": "Foo", "apiGroup": "x.io", "name": "a"}})
+        );
+        assert_eq!(
+            create(json!({"dataSourceRef": {"kind": "Foo", "name": "a", "namespace": "n"}})),
+            json!({})
+        );
+        // Nodes lose the dynamic kubelet configuration on create.
+        let nodes = info("", "v1", "nodes");
+        let mut node = json!({"metadata": {"name": "n"},
+                              "spec": {"configSource": {"configMap": {}}, "podCIDR": "10.0.0.0/24"},
+                              "status": {"config": {}, "capacity": {"pods": "110"}}});
+        prepare_for_create(&nodes, &Strategy::of(&nodes), &mut node);
+        assert_eq!(node["spec"], json!({"podCIDR": "10.0.0.0/24"}));
+        assert_eq!(node["status"], json!({"capacity": {"pods": "110"}}));
     }
 
     #[test]

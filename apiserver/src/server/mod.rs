@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
+use axum::response::IntoResponse;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -310,14 +311,49 @@ impl ApiServer {
     }
 }
 
-/// The filter chain and routes, in request order: request info, authentication, max in
-/// flight, authorization, handler.
+/// The filter chain and routes, in request order: shutdown's retry-after, request info,
+/// authentication, max in flight, authorization, handler.
 fn handler_chain(state: Arc<AppState>) -> Router {
     routes::router(state.clone())
         .layer(axum::middleware::from_fn(authz::authorize))
-        .layer(axum::middleware::from_fn_with_state(state, inflight::limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            inflight::limit,
+        ))
         .layer(axum::middleware::from_fn(authn::authenticate))
         .layer(axum::middleware::from_fn(request_info::with_request_info))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            retry_after_shutdown,
+        ))
+}
+
+/// Once shutdown began, requests that reach the server (on connections it already had) are
+/// answered as upstream answers them with `--shutdown-send-retry-after`: 429, `Retry-After: 5`,
+/// the connection closed. A watch would otherwise start and end at once, which client-go takes
+/// for a broken watch and re-lists; a 429 makes it retry the same watch against the next
+/// server. Health checks are exempt, as upstream's.
+async fn retry_after_shutdown(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    const EXEMPT: [&str; 4] = ["/readyz", "/livez", "/healthz", "/metrics"];
+    let path = request.uri().path();
+    if !state.shutting_down.load(Ordering::SeqCst) || EXEMPT.iter().any(|p| path.starts_with(p)) {
+        return next.run(request).await;
+    }
+    (
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        [
+            ("connection", "close"),
+            ("retry-after", "5"),
+            ("content-type", "text/plain; charset=utf-8"),
+            ("x-content-type-options", "nosniff"),
+        ],
+        "The apiserver is shutting down, please try again later.\n",
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -142,3 +142,34 @@ async fn masters_read_discovery_and_get_404_for_what_is_not_served() {
     }
     store.close().await;
 }
+
+#[tokio::test]
+async fn once_shutdown_began_requests_are_told_to_retry_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(&dir.path().join("db")).await.unwrap();
+    let state = Arc::new(AppState::new(
+        Registry::builtin(),
+        "127.0.0.1:6443".into(),
+        Arc::new(store.clone()),
+        super::inflight::Limits::new(0, 0),
+        Default::default(),
+    ));
+    let router = handler_chain(state.clone());
+    let admin = || user("admin", &["system:masters"]);
+    let (code, _, _) = call(&router, admin(), "/api/v1/namespaces").await;
+    assert_eq!(code, StatusCode::OK);
+    state
+        .shutting_down
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let (code, content_type, body) = call(&router, admin(), "/api/v1/namespaces?watch=true").await;
+    assert_eq!(code, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(content_type, "text/plain; charset=utf-8");
+    assert_eq!(
+        body,
+        "The apiserver is shutting down, please try again later.\n"
+    );
+    // Health checks still answer (readyz fails its shutdown check).
+    let (code, _, body) = call(&router, admin(), "/readyz").await;
+    assert_eq!(code, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    store.close().await;
+}
