@@ -3,6 +3,130 @@
 //! `invalid character '{' exceeded max depth`), which upstream puts in its 400s for bodies that
 //! are not JSON. The scanner walks bytes with an explicit stack, so any depth is safe to check.
 
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// Reads a JSON document as Go's decoder reads one into a typed object where a key appears
+/// twice in an object: the second value is decoded into the first (objects merge key by key,
+/// arrays element by element, anything else is replaced), where serde_json keeps only the last.
+/// (`{"data":{"a":"1"},"data":{"b":"2"}}` is `data: {a: 1, b: 2}` upstream.)
+pub fn from_slice(input: &[u8]) -> serde_json::Result<Value> {
+    let mut deserializer = serde_json::Deserializer::from_slice(input);
+    let value = GoValue::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value.0)
+}
+
+/// [`from_slice`] on a deserializer set up by the caller (one without a recursion limit).
+pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+    GoValue::deserialize(deserializer).map(|value| value.0)
+}
+
+/// A JSON value whose duplicate keys merged as Go's decoder merges them.
+struct GoValue(Value);
+
+impl<'de> Deserialize<'de> for GoValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(GoValueVisitor).map(GoValue)
+    }
+}
+
+/// Builds [`GoValue`]s.
+struct GoValueVisitor;
+
+impl<'de> Visitor<'de> for GoValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        GoValue::deserialize(deserializer).map(|value| value.0)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(GoValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            let GoValue(value) = access.next_value()?;
+            match map.get_mut(&key) {
+                Some(existing) => merge_into(existing, value),
+                None => {
+                    map.insert(key, value);
+                }
+            }
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+/// Decodes `value` into `existing` as Go decodes into a value already set.
+fn merge_into(existing: &mut Value, value: Value) {
+    match (existing, value) {
+        (Value::Object(old), Value::Object(new)) => {
+            for (key, item) in new {
+                match old.get_mut(&key) {
+                    Some(slot) => merge_into(slot, item),
+                    None => {
+                        old.insert(key, item);
+                    }
+                }
+            }
+        }
+        (Value::Array(old), Value::Array(new)) => {
+            old.truncate(new.len());
+            for (index, item) in new.into_iter().enumerate() {
+                match old.get_mut(index) {
+                    Some(slot) => merge_into(slot, item),
+                    None => old.push(item),
+                }
+            }
+        }
+        (slot, value) => *slot = value,
+    }
+}
+
 /// Go's `maxNestingDepth`.
 pub const MAX_DEPTH: usize = 10_000;
 
@@ -267,6 +391,24 @@ fn quote_char(c: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_keys_merge_as_go_decodes_them() {
+        let value =
+            from_slice(br#"{"data":{"a":"1"},"data":{"b":"2"},"n":1,"n":{"x":true}}"#).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"data": {"a": "1", "b": "2"}, "n": {"x": true}})
+        );
+        let lists =
+            from_slice(br#"{"c":[{"name":"a","image":"x"},{"name":"b"}],"c":[{"name":"z"}]}"#)
+                .unwrap();
+        assert_eq!(
+            lists,
+            serde_json::json!({"c": [{"name": "z", "image": "x"}]})
+        );
+        assert!(from_slice(b"{} x").is_err());
+    }
 
     #[test]
     fn well_formed_documents_and_their_depth() {

@@ -9,7 +9,6 @@
 
 use bytes::Bytes;
 use ironkube_apimachinery::typed_decode;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::negotiation::{BodyError, SERDE_MAX_DEPTH};
@@ -70,7 +69,7 @@ pub(super) async fn read(body: Bytes, target: Target) -> Result<DeepBody, DeepEr
 fn read_on_this_thread(body: &[u8], target: &Target) -> Result<DeepBody, DeepError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     deserializer.disable_recursion_limit();
-    let mut object = Value::deserialize(&mut deserializer)
+    let mut object = ironkube_apimachinery::gojson::deserialize(&mut deserializer)
         .and_then(|object| deserializer.end().map(|()| object))
         .map_err(|err| BodyError::Malformed(err.to_string()))?;
     if let Some(err) = typed_decode::decode_error(&target.api_version, &target.kind, &object) {

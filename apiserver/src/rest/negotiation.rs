@@ -250,7 +250,9 @@ pub(crate) fn decode_body(
         InputFormat::Protobuf => {
             crate::protobuf::decode(body).map_err(|err| BodyError::Malformed(err.to_string()))
         }
-        InputFormat::Json => serde_json::from_slice(body).or_else(|err| json_fallback(body, &err)),
+        InputFormat::Json => {
+            ironkube_apimachinery::gojson::from_slice(body).or_else(|err| json_fallback(body, &err))
+        }
         InputFormat::Yaml => {
             serde_norway::from_slice(body).map_err(|err| BodyError::Malformed(go_yaml_error(&err)))
         }
@@ -291,7 +293,8 @@ fn json_fallback(body: &[u8], err: &serde_json::Error) -> Result<serde_json::Val
         Ok(depth) if depth > SERDE_MAX_DEPTH => Err(BodyError::TooDeep),
         Ok(_) => {
             let repaired = replace_lone_surrogates(body);
-            serde_json::from_slice(&repaired).map_err(|_| BodyError::Malformed(err.to_string()))
+            ironkube_apimachinery::gojson::from_slice(&repaired)
+                .map_err(|_| BodyError::Malformed(err.to_string()))
         }
     }
 }
