@@ -27,4 +27,4 @@ echo "test: differential test against upstream kube-apiserver"
 upstream_bin="$(testutil/upstream/build.sh | tail -n 1)"
 cargo build --locked -p ironkube -p ironkube-difftest
 cargo run --locked -q -p ironkube-difftest --bin difftest -- \
-  --upstream-bin "$upstream_bin" --ignore-managed-fields --known difftest/known-differences.yaml
+  --upstream-bin "$upstream_bin" --known difftest/known-differences.yaml

@@ -23,6 +23,7 @@ pub(crate) mod defaults;
 pub mod discovery;
 pub(crate) mod fields;
 pub(crate) mod fieldvalidation;
+pub(crate) mod managedfields;
 pub(crate) mod openapi;
 pub mod pki;
 pub(crate) mod protobuf;

@@ -25,7 +25,7 @@ use super::{Ctx, Query, Reply, now_rfc3339, read_body, services};
 use crate::registry::ResourceInfo;
 use crate::server::AppState;
 use crate::strategy::{self, Strategy};
-use crate::{fieldvalidation, validation};
+use crate::{fieldvalidation, managedfields, validation};
 
 /// How many times a create with `generateName` retries a name that is taken (upstream's
 /// `createWithGenerateNameRetry`).
@@ -473,12 +473,29 @@ pub(super) fn respond(ctx: &Ctx, code: StatusCode, object: &Object) -> Reply {
     ))
 }
 
+/// Records the write in `metadata.managedFields` (upstream's handlers call the field manager
+/// on the decoded, defaulted object, before admission); `manager` overrides the request's.
+fn record_managed_fields(ctx: &Ctx, old: Option<&Value>, new: &mut Value, manager: Option<&str>) {
+    let manager = manager.map(str::to_owned).unwrap_or_else(|| {
+        let user_agent = ctx
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
+        managedfields::manager_of(ctx.query.get("fieldManager"), user_agent)
+    });
+    let subresource = (!ctx.subresource.is_empty()).then_some(ctx.subresource.as_str());
+    let (group, version, kind) = (ctx.info.group, ctx.info.version, ctx.info.kind);
+    let now = now_rfc3339();
+    managedfields::record_update(group, version, kind, old, new, &manager, subresource, &now);
+}
+
 /// `POST` to a collection.
 pub(super) async fn create(ctx: Ctx, body: Body) -> Reply {
     negotiate_output(&ctx.headers, Endpoint::Write)?;
     let mut object = decode_object(&ctx, body, "CreateOptions").await?;
     wipe_system_fields(&mut object);
     ensure_namespace(&ctx, &mut object)?;
+    record_managed_fields(&ctx, None, &mut object, None);
     let object = create_prepared(&ctx, object).await?;
     respond(&ctx, StatusCode::CREATED, &object)
 }
@@ -650,6 +667,8 @@ pub(crate) async fn create_object(
     object["kind"] = json!(info.kind);
     crate::defaults::apply(ctx.info.group, ctx.info.version, ctx.info.kind, &mut object);
     ensure_namespace(&ctx, &mut object)?;
+    // The server's own objects are written by its loopback client (`kube-apiserver/...`).
+    record_managed_fields(&ctx, None, &mut object, Some("kube-apiserver"));
     create_prepared(&ctx, object).await
 }
 
@@ -668,10 +687,12 @@ fn update_object(
         }
         // Create through update: as a create, after the preconditions.
         wipe_system_fields(&mut new);
+        record_managed_fields(ctx, None, &mut new, None);
         let prepared = prepare_create(ctx, new)?;
         return Ok(ctx.to_stored(prepared)?);
     };
     let old = ctx.to_served(&Object::new(old))?;
+    record_managed_fields(ctx, Some(&old), &mut new, None);
     let old_rv = meta_str(&old, "resourceVersion").to_string();
     let new_rv = meta_str(&new, "resourceVersion").to_string();
     if new_rv.is_empty() || new_rv == "0" {
@@ -696,7 +717,13 @@ fn update_object(
         .into());
     }
     if ctx.subresource == "status" {
+        let managed_fields = meta_mut(&mut new).remove("managedFields");
         strategy::prepare_for_status_update(&mut new, &old);
+        let meta = meta_mut(&mut new);
+        meta.remove("managedFields");
+        if let Some(managed_fields) = managed_fields {
+            meta.insert("managedFields".into(), managed_fields);
+        }
     } else {
         strategy::prepare_for_update(&ctx.info, &ctx.strategy, &mut new, &old);
         if let Some(used) = node_ports {
