@@ -7,11 +7,13 @@
 //! served version is not the storage version they are converted on the way in and out.
 
 mod admission;
+mod body;
 mod deep;
 mod delete;
 mod encode;
 pub(crate) mod negotiation;
 mod options;
+mod patch;
 mod read;
 mod scale;
 mod services;
@@ -333,7 +335,7 @@ async fn dispatch(mut ctx: Ctx, verb: &str, body: Body) -> Reply {
         "watch" => watch::watch(ctx).await,
         "create" => write::create(ctx, body).await,
         "update" => write::update(ctx, body).await,
-        "patch" => write::patch(ctx, body).await,
+        "patch" => patch::patch(ctx, body).await,
         "delete" => delete::delete(ctx, body).await,
         "deletecollection" => delete::delete_collection(ctx, body).await,
         _ => Err(Box::new(not_found())),

@@ -1,31 +1,28 @@
-//! Writes: create, update (PUT), patch, delete and deletecollection, in upstream's order
-//! (`handlers/create.go`, `update.go`, `patch.go`, `delete.go` and the generic registry's
-//! `Store`): decode, system metadata, the strategy's prepare step, validation, admission, then
-//! storage inside the optimistic-concurrency loop.
+//! Creates and updates (POST, PUT, and the update half of PATCH), in upstream's order
+//! (`handlers/create.go`, `update.go` and the generic registry's `Store`): decode ([`super::body`]),
+//! system metadata, managedFields, the strategy's prepare step, validation, admission, then
+//! storage inside the optimistic-concurrency loop. PATCH is [`super::patch`]; deletes are
+//! [`super::delete`].
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use ironkube_apimachinery::patch::{self, PatchType};
-use ironkube_apimachinery::typed_decode;
 use ironkube_apimachinery::{FieldError, Status};
 use ironkube_storage::object::{Object, Preconditions, StorageError};
 use serde_json::{Value, json};
 
 use super::admission::{Operation, namespace_lifecycle};
-use super::deep::{self, DeepError};
+use super::body::decode_object;
 use super::encode;
-use super::negotiation::{
-    BodyError, Endpoint, InputFormat, decode_body, negotiate_input, negotiate_output,
-};
+use super::negotiation::{Endpoint, negotiate_output};
 use super::read::shape;
-use super::{Ctx, Query, Reply, now_rfc3339, read_body, services};
+use super::{Ctx, Query, Reply, now_rfc3339, services};
 use crate::registry::ResourceInfo;
 use crate::server::AppState;
 use crate::strategy::{self, Strategy};
-use crate::{fieldvalidation, managedfields, validation};
+use crate::{managedfields, validation};
 
 /// How many times a create with `generateName` retries a name that is taken (upstream's
 /// `createWithGenerateNameRetry`).
@@ -34,15 +31,6 @@ const GENERATE_NAME_ATTEMPTS: usize = 8;
 /// The characters of generated name suffixes (upstream's `utilrand.String`: no vowels, no
 /// confusable digits).
 const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-
-/// The patch content types served so far.
-/// The patch content types served (server-side apply's `application/apply-patch+yaml` is not
-/// written yet, so it is not offered).
-const PATCH_MEDIA_TYPES: &[&str] = &[
-    "application/json-patch+json",
-    "application/merge-patch+json",
-    "application/strategic-merge-patch+json",
-];
 
 /// Why a write could not go on, inside the storage retry loops.
 pub(super) enum WriteError {
@@ -94,236 +82,6 @@ impl Ctx {
             errors,
         ))
     }
-}
-
-/// Upstream's `Validate{Create,Update,Patch}Options` over the query: for patches, `force` only
-/// with apply and `fieldManager` required by it (`apply` is `Some` for patches); the field
-/// manager's length and characters; the field validation directive. Any error is a 422 on
-/// the options kind.
-fn write_options(
-    ctx: &Ctx,
-    options_kind: &str,
-    apply: Option<bool>,
-) -> Result<fieldvalidation::Directive, Box<Status>> {
-    let mut errors = Vec::new();
-    let manager = ctx.query.get("fieldManager").unwrap_or_default();
-    match apply {
-        Some(false) if ctx.query.get("force").is_some() => errors.push(FieldError::forbidden(
-            "force",
-            "may not be specified for non-apply patch",
-        )),
-        Some(true) if manager.is_empty() => errors.push(FieldError::required(
-            "fieldManager",
-            "is required for apply patch",
-        )),
-        _ => {}
-    }
-    if manager.len() > FIELD_MANAGER_MAX_BYTES {
-        errors.push(FieldError::too_long(
-            "fieldManager",
-            FIELD_MANAGER_MAX_BYTES as i64,
-        ));
-    }
-    for (at, c) in manager.char_indices() {
-        if c.is_control() || (c.is_whitespace() && c != ' ') {
-            errors.push(FieldError::invalid(
-                "fieldManager",
-                manager.to_string(),
-                format!(
-                    "invalid character U+{:04X} (at position {at})",
-                    u32::from(c)
-                ),
-            ));
-        }
-    }
-    let value = ctx.query.get("fieldValidation");
-    let directive = fieldvalidation::Directive::parse(value);
-    if directive.is_err() {
-        errors.push(FieldError::not_supported(
-            "fieldValidation",
-            value.unwrap_or(""),
-            &["", "Ignore", "Strict", "Warn"],
-        ));
-    }
-    match directive {
-        Ok(directive) if errors.is_empty() => Ok(directive),
-        _ => Err(Box::new(Status::invalid(
-            "meta.k8s.io",
-            options_kind,
-            "",
-            &errors,
-        ))),
-    }
-}
-
-/// Upstream's `FieldManagerMaxLength`.
-const FIELD_MANAGER_MAX_BYTES: usize = 128;
-
-/// Decodes a request body as an object of the request's kind and version.
-async fn decode_object(ctx: &Ctx, body: Body, options_kind: &str) -> Result<Value, Box<Status>> {
-    let directive = write_options(ctx, options_kind, None)?;
-    let format = negotiate_input(&ctx.headers)?;
-    let bytes = read_body(body).await?;
-    let unrecognized = |err: &dyn std::fmt::Display| {
-        Box::new(Status::bad_request(format!(
-            "the object provided is unrecognized (must be of type {}): {err} ({})",
-            ctx.info.kind,
-            summarize(&bytes)
-        )))
-    };
-    // Unknown and duplicate fields, when a deep body's reading already listed them.
-    let mut listed_problems = None;
-    let mut object = match decode_body(format, &bytes) {
-        Ok(object) => object,
-        Err(BodyError::TooDeep) => {
-            let target = deep::Target {
-                group: ctx.info.group.to_string(),
-                version: ctx.info.version.to_string(),
-                api_version: ctx.api_version(),
-                kind: ctx.info.kind.to_string(),
-                list_problems: directive != fieldvalidation::Directive::Ignore,
-            };
-            match deep::read(bytes.clone(), target).await {
-                Ok(read) => {
-                    listed_problems = Some(read.problems);
-                    read.object
-                }
-                Err(DeepError::Type(err)) => return Err(type_error(ctx, &err)),
-                Err(DeepError::Body(err)) => return Err(unrecognized(&err)),
-            }
-        }
-        Err(err) => return Err(unrecognized(&err)),
-    };
-    if object.is_null() {
-        // Go decodes `null` into the empty object.
-        object = json!({});
-    }
-    let Some(map) = object.as_object_mut() else {
-        return Err(Box::new(Status::bad_request(format!(
-            "the object provided is unrecognized (must be of type {}): couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }} ({})",
-            ctx.info.kind,
-            go_json_type(&object),
-            summarize(&bytes)
-        ))));
-    };
-    let served = ctx.api_version();
-    let api_version = map
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let kind = map
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    if !kind.is_empty() && kind != ctx.info.kind {
-        let version = api_version.rsplit('/').next().unwrap_or("");
-        let body_version = if api_version.is_empty() {
-            served.as_str()
-        } else {
-            api_version.as_str()
-        };
-        if let Some(err) =
-            typed_decode::unknown_conversion(body_version, &kind, &served, ctx.info.kind)
-        {
-            return Err(Box::new(Status::bad_request(format!(
-                "{kind} in version {} cannot be handled as a {}: {err}",
-                ironkube_apimachinery::gocompat::quote(version),
-                ctx.info.kind,
-            ))));
-        }
-        return Err(Box::new(Status::bad_request(format!(
-            "{kind} in version {} cannot be handled as a {}: no kind {} is registered for version {}",
-            ironkube_apimachinery::gocompat::quote(version),
-            ctx.info.kind,
-            ironkube_apimachinery::gocompat::quote(&kind),
-            ironkube_apimachinery::gocompat::quote(&api_version),
-        ))));
-    }
-    if !api_version.is_empty() && api_version != served {
-        return Err(Box::new(Status::bad_request(format!(
-            "the API version in the data ({api_version}) does not match the expected API version ({served})"
-        ))));
-    }
-    map.insert("apiVersion".into(), Value::String(served.clone()));
-    map.insert("kind".into(), Value::String(ctx.info.kind.to_string()));
-    if !map.get("metadata").is_some_and(Value::is_object) {
-        if map.get("metadata").is_some_and(|m| !m.is_null()) {
-            return Err(Box::new(Status::bad_request(format!(
-                "{} in version {} cannot be handled as a {}: metadata must be an object",
-                ctx.info.kind,
-                ironkube_apimachinery::gocompat::quote(ctx.info.version),
-                ctx.info.kind
-            ))));
-        }
-        map.insert("metadata".into(), json!({}));
-    }
-    // Upstream decodes into the Go type: a value of the wrong JSON type is refused first.
-    if let Some(err) = typed_decode::decode_error(&served, ctx.info.kind, &object) {
-        return Err(type_error(ctx, &err));
-    }
-    if directive != fieldvalidation::Directive::Ignore {
-        // The raw JSON keeps duplicate keys; YAML and protobuf bodies are checked as decoded.
-        let json = match format {
-            InputFormat::Json => bytes.to_vec(),
-            _ => serde_json::to_vec(&object).unwrap_or_default(),
-        };
-        let problems = listed_problems.unwrap_or_else(|| {
-            fieldvalidation::field_problems(ctx.info.group, ctx.info.version, ctx.info.kind, &json)
-        });
-        if !problems.is_empty() {
-            if directive == fieldvalidation::Directive::Strict {
-                return Err(Box::new(fieldvalidation::strict_error_for(
-                    ctx.info.kind,
-                    ctx.info.version,
-                    &problems,
-                )));
-            }
-            ctx.warn(fieldvalidation::warnings(&problems));
-        }
-    }
-    // What upstream's typed decoding keeps: unknown fields are dropped.
-    fieldvalidation::prune(ctx.info.group, ctx.info.version, ctx.info.kind, &mut object);
-    crate::defaults::apply(ctx.info.group, ctx.info.version, ctx.info.kind, &mut object);
-    Ok(object)
-}
-
-/// Upstream's 400 for a body with a value of the wrong type (`err` is Go's decoder error).
-fn type_error(ctx: &Ctx, err: &str) -> Box<Status> {
-    Box::new(Status::bad_request(format!(
-        "{kind} in version {} cannot be handled as a {kind}: {err}",
-        ironkube_apimachinery::gocompat::quote(ctx.info.version),
-        kind = ctx.info.kind,
-    )))
-}
-
-/// Go's name for the JSON type of a value, as `encoding/json` error messages print it.
-fn go_json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Array(_) => "array",
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-        Value::Bool(_) => "bool",
-        Value::Null => "null",
-        Value::Object(_) => "object",
-    }
-}
-
-/// Upstream's `summarizeData`: `<empty>`, a JSON object's first 30 bytes, or any other body's
-/// first 30 bytes in hex; ` ...` when cut.
-fn summarize(body: &[u8]) -> String {
-    const MAX: usize = 30;
-    let head = &body[..body.len().min(MAX)];
-    let mut out = match body.first() {
-        None => return "<empty>".into(),
-        Some(b'{') => String::from_utf8_lossy(head).into_owned(),
-        Some(_) => head.iter().map(|b| format!("{b:02x}")).collect(),
-    };
-    if body.len() > MAX {
-        out.push_str(" ...");
-    }
-    out
 }
 
 pub(super) fn meta<'a>(object: &'a Value, field: &str) -> Option<&'a Value> {
@@ -749,7 +507,7 @@ fn update_object(
 
 /// Runs an update (PUT or PATCH) through the optimistic-concurrency loop. `make_new` turns the
 /// current object (served version) into the client's new object.
-async fn run_update<F>(ctx: &Ctx, allow_create: bool, make_new: F) -> Reply
+pub(super) async fn run_update<F>(ctx: &Ctx, allow_create: bool, make_new: F) -> Reply
 where
     F: FnMut(Option<&Value>) -> Result<Value, Box<Status>>,
 {
@@ -893,182 +651,6 @@ pub(super) async fn update(ctx: Ctx, body: Body) -> Reply {
     check_name(&ctx, &mut object)?;
     let allow_create = ctx.strategy.allow_create_on_update && ctx.subresource.is_empty();
     run_update(&ctx, allow_create, |_| Ok(object.clone())).await
-}
-
-/// `PATCH` of an object (or its `status`): JSON merge patch; strategic merge patch for the
-/// map-only patches that `kubectl label` and `annotate` send (list merge keys and directives
-/// come with issue 4).
-pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
-    negotiate_output(&ctx.headers, Endpoint::Write)?;
-    let media = ctx
-        .headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let apply = media == "application/apply-patch+yaml";
-    let Some(patch_type) = PatchType::from_content_type(&media) else {
-        // Server-side apply is not written yet (its options are checked first, as upstream
-        // does); any other type no patch route consumes, which upstream's router refuses.
-        if apply {
-            write_options(&ctx, "PatchOptions", Some(true))?;
-            return Err(Box::new(Status::unsupported_media_type(PATCH_MEDIA_TYPES)));
-        }
-        return Err(Box::new(Status::router_unsupported_media_type()));
-    };
-    let directive = write_options(&ctx, "PatchOptions", Some(false))?;
-    let bytes = read_body(body).await?;
-    let api_version = ctx.api_version();
-    // Upstream reads a merge patch into a map first when it checks fields (Strict, Warn).
-    if patch_type == PatchType::Merge
-        && directive != fieldvalidation::Directive::Ignore
-        && let Ok(patch) = serde_json::from_slice::<Value>(&bytes)
-        && !patch.is_object()
-    {
-        return Err(Box::new(Status::bad_request(format!(
-            "error decoding patch: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-            go_json_type(&patch)
-        ))));
-    }
-    // ... and a JSON patch into its list of operations.
-    if patch_type == PatchType::Json
-        && directive != fieldvalidation::Directive::Ignore
-        && let Ok(patch) = serde_json::from_slice::<Value>(&bytes)
-        && let Some(err) = json_patch_shape_error(&patch)
-    {
-        return Err(Box::new(Status::bad_request(format!(
-            "error decoding patch: {err}"
-        ))));
-    }
-    // How upstream quotes the patch in a 422 about the patched object: the patched JSON for
-    // JSON and merge patches, Go's `%+v` of the patch map for strategic merge patches.
-    let quoted_patch = |patched: &Value| -> String {
-        if patch_type == PatchType::StrategicMerge {
-            let patch = serde_json::from_slice::<Value>(&bytes).unwrap_or_default();
-            typed_decode::go_format(&patch)
-        } else {
-            serde_json::to_string(patched).unwrap_or_default()
-        }
-    };
-    run_update(&ctx, false, |current| {
-        let Some(current) = current else {
-            return Err(Box::new(Status::not_found(
-                ctx.info.group,
-                ctx.info.resource,
-                &ctx.name,
-            )));
-        };
-        let mut patched = patch::apply(patch_type, current, &bytes, &api_version, ctx.info.kind)
-            .map_err(|err| Box::new(err.status(ctx.info.group, ctx.info.kind, &ctx.name)))?;
-        if !patched.is_object() {
-            return Err(Box::new(Status::bad_request(format!(
-                "the patched object is not a {} (a JSON object)",
-                ctx.info.kind
-            ))));
-        }
-        // A resourceVersion the patch leaves in place (or sets) is a precondition; one it
-        // removes makes the update unconditional against the object read.
-        if meta(&patched, "resourceVersion").is_none_or(Value::is_null) {
-            let rv = meta_str(current, "resourceVersion").to_string();
-            meta_mut(&mut patched).insert("resourceVersion".into(), json!(rv));
-        }
-        check_patched_identity(&ctx, &patched)?;
-        // The patched object is decoded into the Go type (JSON and merge patches) or converted
-        // to it (strategic merge patches): values of the wrong type are a 422 on `patch`.
-        let type_error = if patch_type == PatchType::StrategicMerge {
-            typed_decode::converter_error(&api_version, ctx.info.kind, &patched)
-        } else {
-            typed_decode::decode_error(&api_version, ctx.info.kind, &patched)
-        };
-        if let Some(err) = type_error {
-            let errors = [FieldError::invalid("patch", quoted_patch(&patched), err)];
-            return Err(Box::new(Status::invalid("", "", "", &errors)));
-        }
-        // The patched object is decoded strictly (unknown fields the patch brought in)...
-        if directive != fieldvalidation::Directive::Ignore {
-            let json = serde_json::to_vec(&patched).unwrap_or_default();
-            let problems = fieldvalidation::field_problems(
-                ctx.info.group,
-                ctx.info.version,
-                ctx.info.kind,
-                &json,
-            );
-            if !problems.is_empty() {
-                if directive == fieldvalidation::Directive::Strict {
-                    // Upstream: 422 on the field `patch`, the patched object as the value.
-                    let errors = [FieldError::invalid(
-                        "patch",
-                        quoted_patch(&patched),
-                        format!("strict decoding error: {}", problems.join(", ")),
-                    )];
-                    return Err(Box::new(Status::invalid("", "", "", &errors)));
-                }
-                ctx.warn(fieldvalidation::warnings(&problems));
-            }
-        }
-        fieldvalidation::prune(
-            ctx.info.group,
-            ctx.info.version,
-            ctx.info.kind,
-            &mut patched,
-        );
-        // ... and so defaulted, as a body would be.
-        crate::defaults::apply(
-            ctx.info.group,
-            ctx.info.version,
-            ctx.info.kind,
-            &mut patched,
-        );
-        Ok(patched)
-    })
-    .await
-}
-
-/// Go's decoding error for a JSON patch read into upstream's `[]handlers.jsonPatchOp`
-/// (`op`, `path` and `from` strings, `value` anything).
-fn json_patch_shape_error(patch: &Value) -> Option<String> {
-    let Value::Array(operations) = patch else {
-        return Some(format!(
-            "json: cannot unmarshal {} into Go value of type []handlers.jsonPatchOp",
-            go_json_type(patch)
-        ));
-    };
-    for operation in operations {
-        let Value::Object(fields) = operation else {
-            if operation.is_null() {
-                continue;
-            }
-            return Some(format!(
-                "json: cannot unmarshal {} into Go value of type handlers.jsonPatchOp",
-                go_json_type(operation)
-            ));
-        };
-        for name in ["op", "path", "from"] {
-            if let Some(value) = fields.get(name).filter(|v| !v.is_string() && !v.is_null()) {
-                return Some(format!(
-                    "json: cannot unmarshal {} into Go struct field jsonPatchOp.{name} of type string",
-                    go_json_type(value)
-                ));
-            }
-        }
-    }
-    None
-}
-
-/// A patch may not change the name, namespace or kind of the object it patches.
-fn check_patched_identity(ctx: &Ctx, patched: &Value) -> Result<(), Box<Status>> {
-    if meta_str(patched, "name") != ctx.name {
-        return Err(Box::new(Status::bad_request(format!(
-            "the name of the object ({}) does not match the name on the URL ({})",
-            meta_str(patched, "name"),
-            ctx.name
-        ))));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
