@@ -105,6 +105,9 @@ pub enum BadValue {
     Bool(bool),
     /// Anything else (lists, maps, null), printed as Go's `json.Marshal` output.
     Json(Value),
+    /// A value already rendered as upstream prints it (a typed Go struct marshalled in field
+    /// order, see [`crate::typed_decode::marshal_typed`]).
+    Rendered(String),
 }
 
 impl BadValue {
@@ -117,6 +120,7 @@ impl BadValue {
             BadValue::Float(f) => Some(gocompat::format_float_v(*f)),
             BadValue::Bool(b) => Some(b.to_string()),
             BadValue::Json(v) => Some(gocompat::marshal_value(v)),
+            BadValue::Rendered(text) => Some(text.clone()),
         }
     }
 }

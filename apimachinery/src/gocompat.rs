@@ -937,6 +937,20 @@ pub(crate) fn parse_int10(s: &str) -> Option<i64> {
     s.parse::<i64>().ok()
 }
 
+/// The word Go's `encoding/json` uses for a JSON value in its errors (`UnmarshalTypeError`'s
+/// value: `cannot unmarshal array into …`).
+pub fn json_kind(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
 /// The two base64 encodings upstream decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Base64 {

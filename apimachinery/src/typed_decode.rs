@@ -20,6 +20,7 @@
 
 use serde_json::{Number, Value};
 
+use crate::gocompat::json_kind;
 use crate::gotypes::{TypeGraph, TypeMeta, go_type_string, graph};
 
 /// `k8s.io/apimachinery/pkg/util/intstr.IntOrString`.
@@ -75,6 +76,66 @@ pub fn unknown_conversion(
         "converting ({}) to ({internal}.{name}): unknown conversion",
         go_type_string(from)
     ))
+}
+
+/// Go's `json.Marshal` of `value` decoded into the Go type `type_id`
+/// (`k8s.io/apimachinery/pkg/apis/meta/v1.LabelSelector`): struct fields in declaration order
+/// (null ones and keys the type does not have left out), map keys sorted. Upstream prints
+/// typed values so in field errors; a JSON map here is sorted throughout.
+pub fn marshal_typed(type_id: &str, value: &Value) -> String {
+    let mut out = String::new();
+    push_typed(graph(), type_id, value, &mut out);
+    out
+}
+
+/// Appends `value` marshalled as the type `id`.
+fn push_typed(graph: &TypeGraph, id: &str, value: &Value, out: &mut String) {
+    let ty = graph.types.get(id).filter(|ty| !ty.u);
+    match (ty, value) {
+        (Some(ty), _) if ty.k == "ptr" => push_typed(graph, &ty.e, value, out),
+        (Some(ty), Value::Object(members)) if ty.k == "struct" => {
+            out.push('{');
+            let mut first = true;
+            for field in &ty.f {
+                let Some(member) = members.get(&field.n).filter(|m| !m.is_null()) else {
+                    continue;
+                };
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                out.push_str(&crate::gocompat::marshal_value(&Value::String(
+                    field.n.clone(),
+                )));
+                out.push(':');
+                push_typed(graph, &field.t, member, out);
+            }
+            out.push('}');
+        }
+        (Some(ty), Value::Object(members)) if ty.k == "map" => {
+            out.push('{');
+            for (i, (key, member)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&crate::gocompat::marshal_value(&Value::String(key.clone())));
+                out.push(':');
+                push_typed(graph, &ty.e, member, out);
+            }
+            out.push('}');
+        }
+        (Some(ty), Value::Array(items)) if ty.k == "slice" || ty.k == "array" => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_typed(graph, &ty.e, item, out);
+            }
+            out.push(']');
+        }
+        _ => out.push_str(&crate::gocompat::marshal_value(value)),
+    }
 }
 
 /// Go's `%+v` of a decoded JSON value (`map[spec:map[replicas:three]]`), as upstream quotes a
@@ -337,18 +398,6 @@ fn quantity(value: &Value) -> Result<(), String> {
 /// Standard base64, as `[]byte` fields decode it.
 fn base64(text: &str) -> Result<(), String> {
     crate::gocompat::decode_base64(text.as_bytes(), crate::gocompat::Base64::Std).map(|_| ())
-}
-
-/// What Go's decoder calls a JSON value in its type errors.
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// The reflect kind of a value decoded into `interface{}` (integers preserved as int64).

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::PatchError;
 use crate::gocompat;
+use crate::gocompat::json_kind;
 
 /// Upstream's `maxJSONPatchOperations`.
 pub const MAX_OPERATIONS: usize = 10000;
@@ -53,18 +54,6 @@ pub fn apply(original: &Value, patch: &[u8]) -> Result<Value, PatchError> {
         apply_operation(&mut doc, op, &mut copied).map_err(PatchError::Unprocessable)?;
     }
     Ok(doc)
-}
-
-/// The word Go's `UnmarshalTypeError` uses for a JSON value.
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// A string member of an operation: `Err` when absent (or null) or not a string.

@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::{PatchError, go_v};
+use crate::gocompat::json_kind;
 use crate::gotypes::{TypeMeta, graph as meta};
 
 const DIRECTIVE: &str = "$patch";
@@ -186,17 +187,6 @@ pub fn apply(
     };
     let merged = merge_map(original, patch, Schema { ty: root.as_str() })?;
     Ok(Value::Object(merged))
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// The Go type name `reflect.TypeOf` gives a decoded value (ints as int64, as the server's

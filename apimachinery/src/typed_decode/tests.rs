@@ -203,3 +203,20 @@ fn another_kinds_body_does_not_convert() {
     );
     assert_eq!(unknown_conversion("v1", "Widget", "v1", "ConfigMap"), None);
 }
+
+#[test]
+fn typed_values_marshal_in_field_order() {
+    let selector = json!({"matchExpressions": [{"values": ["v"], "operator": "In", "key": "k"}],
+                          "matchLabels": {"b": "2", "a": "1"}, "bogus": 1, "x": null});
+    assert_eq!(
+        marshal_typed(
+            "k8s.io/apimachinery/pkg/apis/meta/v1.LabelSelector",
+            &selector
+        ),
+        r#"{"matchLabels":{"a":"1","b":"2"},"matchExpressions":[{"key":"k","operator":"In","values":["v"]}]}"#
+    );
+    assert_eq!(
+        marshal_typed("no.such/Type", &json!({"b": 1, "a": 2})),
+        r#"{"a":2,"b":1}"#
+    );
+}

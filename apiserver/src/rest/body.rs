@@ -4,6 +4,7 @@
 //! serde_json reads on a request's stack go through [`super::deep`].
 
 use axum::body::Body;
+use ironkube_apimachinery::gocompat::json_kind;
 use ironkube_apimachinery::typed_decode;
 use ironkube_apimachinery::{FieldError, Status};
 use serde_json::{Value, json};
@@ -123,7 +124,7 @@ pub(super) async fn decode_object(
         return Err(Box::new(Status::bad_request(format!(
             "the object provided is unrecognized (must be of type {}): couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }} ({})",
             ctx.info.kind,
-            go_json_type(&object),
+            json_kind(&object),
             summarize(&bytes)
         ))));
     };
@@ -217,18 +218,6 @@ fn type_error(ctx: &Ctx, err: &str) -> Box<Status> {
         ironkube_apimachinery::gocompat::quote(ctx.info.version),
         kind = ctx.info.kind,
     )))
-}
-
-/// Go's name for the JSON type of a value, as `encoding/json` error messages print it.
-pub(super) fn go_json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Array(_) => "array",
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-        Value::Bool(_) => "bool",
-        Value::Null => "null",
-        Value::Object(_) => "object",
-    }
 }
 
 /// Upstream's `summarizeData`: `<empty>`, a JSON object's first 30 bytes, or any other body's

@@ -219,21 +219,24 @@ pub(crate) fn negotiate_output(
     Err(Box::new(Status::not_acceptable(SERVED_MEDIA_TYPES)))
 }
 
-/// The encoding of a request body from its `Content-Type` (upstream's
-/// `NegotiateInputSerializer`): JSON when absent; 415 for anything not served.
-pub(crate) fn negotiate_input(headers: &HeaderMap) -> Result<InputFormat, Box<Status>> {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else {
-        return Ok(InputFormat::Json);
-    };
-    let media = value
-        .to_str()
+/// The media type of a request's `Content-Type`, parameters left out, lower case (empty when
+/// absent).
+pub(crate) fn content_media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
         .unwrap_or("")
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
-    match media.as_str() {
+        .to_ascii_lowercase()
+}
+
+/// The encoding of a request body from its `Content-Type` (upstream's
+/// `NegotiateInputSerializer`): JSON when absent; 415 for anything not served.
+pub(crate) fn negotiate_input(headers: &HeaderMap) -> Result<InputFormat, Box<Status>> {
+    match content_media_type(headers).as_str() {
         "" | "application/json" => Ok(InputFormat::Json),
         "application/yaml" => Ok(InputFormat::Yaml),
         "application/vnd.kubernetes.protobuf" => Ok(InputFormat::Protobuf),

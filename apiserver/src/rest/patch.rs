@@ -3,13 +3,14 @@
 //! decodes it (typed, strict fields, pruned, defaulted) before it is updated like a PUT.
 
 use axum::body::Body;
+use ironkube_apimachinery::gocompat::json_kind;
 use ironkube_apimachinery::patch::{self, PatchType};
 use ironkube_apimachinery::typed_decode;
 use ironkube_apimachinery::{FieldError, Status};
 use serde_json::{Value, json};
 
-use super::body::{go_json_type, write_options};
-use super::negotiation::{Endpoint, negotiate_output};
+use super::body::write_options;
+use super::negotiation::{Endpoint, content_media_type, negotiate_output};
 use super::write::{meta, meta_mut, meta_str, run_update};
 use super::{Ctx, Reply, read_body};
 use crate::fieldvalidation;
@@ -22,30 +23,27 @@ const PATCH_MEDIA_TYPES: &[&str] = &[
     "application/strategic-merge-patch+json",
 ];
 
+/// The patch type of a PATCH request from its `Content-Type`. Server-side apply is not
+/// written yet: its options are checked first, as upstream does, then it is 415 with the
+/// types served; any other type is one no patch route consumes, which upstream's router
+/// refuses itself.
+pub(super) fn patch_type(ctx: &Ctx) -> Result<PatchType, Box<Status>> {
+    let media = content_media_type(&ctx.headers);
+    if let Some(patch_type) = PatchType::from_content_type(&media) {
+        return Ok(patch_type);
+    }
+    if media == "application/apply-patch+yaml" {
+        write_options(ctx, "PatchOptions", Some(true))?;
+        return Err(Box::new(Status::unsupported_media_type(PATCH_MEDIA_TYPES)));
+    }
+    Err(Box::new(Status::router_unsupported_media_type()))
+}
+
 /// `PATCH` of an object (or its `status`): JSON patch, merge patch or strategic merge patch,
 /// applied to the current object inside the update loop, then decoded as a body would be.
 pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
     negotiate_output(&ctx.headers, Endpoint::Write)?;
-    let media = ctx
-        .headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let apply = media == "application/apply-patch+yaml";
-    let Some(patch_type) = PatchType::from_content_type(&media) else {
-        // Server-side apply is not written yet (its options are checked first, as upstream
-        // does); any other type no patch route consumes, which upstream's router refuses.
-        if apply {
-            write_options(&ctx, "PatchOptions", Some(true))?;
-            return Err(Box::new(Status::unsupported_media_type(PATCH_MEDIA_TYPES)));
-        }
-        return Err(Box::new(Status::router_unsupported_media_type()));
-    };
+    let patch_type = patch_type(&ctx)?;
     let directive = write_options(&ctx, "PatchOptions", Some(false))?;
     let bytes = read_body(body).await?;
     let api_version = ctx.api_version();
@@ -57,7 +55,7 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
     {
         return Err(Box::new(Status::bad_request(format!(
             "error decoding patch: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-            go_json_type(&patch)
+            json_kind(&patch)
         ))));
     }
     // ... and a JSON patch into its list of operations.
@@ -160,7 +158,7 @@ fn json_patch_shape_error(patch: &Value) -> Option<String> {
     let Value::Array(operations) = patch else {
         return Some(format!(
             "json: cannot unmarshal {} into Go value of type []handlers.jsonPatchOp",
-            go_json_type(patch)
+            json_kind(patch)
         ));
     };
     for operation in operations {
@@ -170,14 +168,14 @@ fn json_patch_shape_error(patch: &Value) -> Option<String> {
             }
             return Some(format!(
                 "json: cannot unmarshal {} into Go value of type handlers.jsonPatchOp",
-                go_json_type(operation)
+                json_kind(operation)
             ));
         };
         for name in ["op", "path", "from"] {
             if let Some(value) = fields.get(name).filter(|v| !v.is_string() && !v.is_null()) {
                 return Some(format!(
                     "json: cannot unmarshal {} into Go struct field jsonPatchOp.{name} of type string",
-                    go_json_type(value)
+                    json_kind(value)
                 ));
             }
         }

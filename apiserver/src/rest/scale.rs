@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use ironkube_apimachinery::patch::{self, PatchType};
+use ironkube_apimachinery::patch;
 use ironkube_apimachinery::{FieldError, LabelSelector, Status};
 use serde_json::{Value, json};
 
@@ -195,27 +195,8 @@ pub(super) async fn update(ctx: Ctx, body: Body) -> Reply {
 /// `PATCH …/{name}/scale`: the patch applies to the Scale (autoscaling/v1), with any patch type.
 pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
     negotiate_output(&ctx.headers, Endpoint::Write)?;
-    let media = ctx
-        .headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let Some(patch_type) = PatchType::from_content_type(&media) else {
-        // Apply is not written yet; other types no patch route consumes (upstream's router).
-        if media == "application/apply-patch+yaml" {
-            return Err(Box::new(Status::unsupported_media_type(&[
-                "application/json-patch+json",
-                "application/merge-patch+json",
-                "application/strategic-merge-patch+json",
-            ])));
-        }
-        return Err(Box::new(Status::router_unsupported_media_type()));
-    };
+    let patch_type = super::patch::patch_type(&ctx)?;
+    super::body::write_options(&ctx, "PatchOptions", Some(false))?;
     let bytes = read_body(body).await?;
     store(&ctx, |current| {
         let scale = scale_of(&ctx, current);

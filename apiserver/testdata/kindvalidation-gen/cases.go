@@ -156,6 +156,8 @@ func cases() []kindCase {
 		create("deployment no selector", with(deployBase, "spec.selector", del)),
 		create("deployment empty selector", with(deployBase, "spec.selector", `{}`)),
 		create("deployment selector mismatch", with(deployBase, "spec.selector", `{"matchLabels":{"app":"b"}}`)),
+		create("deployment selector bad key and value", with(deployBase, "spec.selector", `{"matchLabels":{"app":"a"},"matchExpressions":[{"key":"a b","operator":"In","values":["bad value!"]}]}`)),
+		create("job selector bad value", with(jobBase, "spec.manualSelector", `true`, "spec.selector", `{"matchExpressions":[{"key":"a","operator":"In","values":["x y"]}]}`, "spec.template.metadata", `{"labels":{"a":"x y"}}`)),
 		create("deployment selector bad operator", with(deployBase, "spec.selector", `{"matchExpressions":[{"key":"app","operator":"Foo","values":["a"]}]}`)),
 		create("deployment replicas negative", with(deployBase, "spec.replicas", `-1`)),
 		create("deployment restart policy never", with(deployBase, "spec.template.spec.restartPolicy", `"Never"`)),

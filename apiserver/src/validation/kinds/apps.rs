@@ -2,54 +2,15 @@
 //! `ValidateStatefulSet(Update)`, `ValidateDaemonSet(Update)` (spec parts).
 
 use ironkube_apimachinery::FieldError;
+use ironkube_apimachinery::field::BadValue;
 use ironkube_apimachinery::field::FieldPath;
+use ironkube_apimachinery::typed_decode;
 use serde_json::{Map, Value};
 
-use super::{immutable, int, labels, list, nonnegative, obj, present, string};
+use super::{immutable, int, label_selector, labels, list, nonnegative, obj, present, string};
 
-/// Upstream's `ValidateLabelSelector` plus `LabelSelectorAsSelector`'s operator check: the
-/// errors, and whether the selector could be built.
-pub(super) fn validate_selector(selector: &Value, path: &FieldPath) -> (Vec<FieldError>, bool) {
-    let mut errors = Vec::new();
-    let mut usable = true;
-    errors.extend(labels(
-        obj(selector, "matchLabels"),
-        &path.child("matchLabels"),
-    ));
-    let expressions_path = path.child("matchExpressions");
-    for (i, expression) in list(selector, "matchExpressions").iter().enumerate() {
-        let item = expressions_path.index(i);
-        let operator = string(expression, "operator");
-        let values = list(expression, "values");
-        match operator {
-            "In" | "NotIn" => {
-                if values.is_empty() {
-                    errors.push(FieldError::required(
-                        item.child("values"),
-                        "must be specified when `operator` is 'In' or 'NotIn'",
-                    ));
-                }
-            }
-            "Exists" | "DoesNotExist" => {
-                if !values.is_empty() {
-                    errors.push(FieldError::forbidden(
-                        item.child("values"),
-                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                    ));
-                }
-            }
-            other => {
-                usable = false;
-                errors.push(FieldError::invalid(
-                    item.child("operator"),
-                    other,
-                    "not a valid selector operator",
-                ));
-            }
-        }
-    }
-    (errors, usable)
-}
+/// The Go type of selectors, as upstream prints them in errors.
+const LABEL_SELECTOR: &str = "k8s.io/apimachinery/pkg/apis/meta/v1.LabelSelector";
 
 /// Whether `selector` (usable, not absent) matches `labels`.
 fn selector_matches(selector: &Value, labels: &Map<String, Value>) -> bool {
@@ -99,7 +60,7 @@ fn validate_selector_and_template(
     if selector.is_null() {
         errors.push(FieldError::required(&selector_path, ""));
     } else {
-        let (selector_errors, ok) = validate_selector(selector, &selector_path);
+        let (selector_errors, ok) = label_selector(selector, false, &selector_path);
         errors.extend(selector_errors);
         usable = ok;
         if selector_empty(selector)
@@ -115,7 +76,7 @@ fn validate_selector_and_template(
     if !usable {
         errors.push(FieldError::invalid(
             &selector_path,
-            selector.clone(),
+            BadValue::Rendered(typed_decode::marshal_typed(LABEL_SELECTOR, selector)),
             "invalid label selector",
         ));
         return errors;

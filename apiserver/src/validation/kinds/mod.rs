@@ -18,6 +18,7 @@ mod golden;
 
 use ironkube_apimachinery::FieldError;
 use ironkube_apimachinery::field::FieldPath;
+use ironkube_apimachinery::selector::{validate_label_key, validate_label_value};
 use serde_json::{Map, Value};
 
 /// Kind-specific errors for creating `object` (a few of which upstream files under
@@ -79,6 +80,72 @@ pub(crate) fn update(
         ("batch", "CronJob") => batch::validate_cron_job_update(new, old),
         _ => Vec::new(),
     }
+}
+
+/// Upstream's `ValidateLabelSelector` (label values checked unless
+/// `AllowInvalidLabelValueInSelector`, which updates set when the stored selector already had
+/// invalid ones), and whether the selector can be built at all (`LabelSelectorAsSelector`,
+/// whose requirements refuse unknown operators, value counts the operator does not take, and
+/// invalid keys and values, allowed or not).
+pub(super) fn label_selector(
+    selector: &Value,
+    allow_invalid_values: bool,
+    path: &FieldPath,
+) -> (Vec<FieldError>, bool) {
+    let mut errors = labels(obj(selector, "matchLabels"), &path.child("matchLabels"));
+    let mut usable = errors.is_empty();
+    let expressions_path = path.child("matchExpressions");
+    for (i, expression) in list(selector, "matchExpressions").iter().enumerate() {
+        let item = expressions_path.index(i);
+        let values = list(expression, "values");
+        match string(expression, "operator") {
+            "In" | "NotIn" => {
+                if values.is_empty() {
+                    usable = false;
+                    errors.push(FieldError::required(
+                        item.child("values"),
+                        "must be specified when `operator` is 'In' or 'NotIn'",
+                    ));
+                }
+            }
+            "Exists" | "DoesNotExist" => {
+                if !values.is_empty() {
+                    usable = false;
+                    errors.push(FieldError::forbidden(
+                        item.child("values"),
+                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                    ));
+                }
+            }
+            other => {
+                usable = false;
+                errors.push(FieldError::invalid(
+                    item.child("operator"),
+                    other,
+                    "not a valid selector operator",
+                ));
+            }
+        }
+        let key = string(expression, "key");
+        for msg in validate_label_key(key) {
+            usable = false;
+            errors.push(FieldError::invalid(item.child("key"), key, msg));
+        }
+        for (j, value) in values.iter().enumerate() {
+            let value = value.as_str().unwrap_or("");
+            for msg in validate_label_value(value) {
+                usable = false;
+                if !allow_invalid_values {
+                    errors.push(FieldError::invalid(
+                        item.child("values").index(j),
+                        value,
+                        msg,
+                    ));
+                }
+            }
+        }
+    }
+    (errors, usable)
 }
 
 /// The empty JSON object, for absent objects.

@@ -133,7 +133,7 @@ pub(super) fn validate_job_spec(spec: &Value, path: &FieldPath) -> Vec<FieldErro
     if selector.is_null() {
         errors.push(FieldError::required(&selector_path, ""));
     } else {
-        errors.extend(super::super::apps::validate_selector(selector, &selector_path).0);
+        errors.extend(super::super::label_selector(selector, false, &selector_path).0);
     }
     if let Ok(built) = LabelSelector::from_metav1_value(selector) {
         let template = spec.get("template").unwrap_or(&Value::Null);

@@ -7,11 +7,10 @@
 
 use ironkube_apimachinery::FieldError;
 use ironkube_apimachinery::field::FieldPath;
-use ironkube_apimachinery::selector::{validate_label_key, validate_label_value};
 use serde_json::{Map, Value};
 
 use super::super::pod::{canonical, quantity_value};
-use super::super::{dns_subdomain, labels, list, obj, string};
+use super::super::{dns_subdomain, label_selector, list, obj, string};
 use super::{dedup, namespace_name, optional_str, quantities, subdomain_name};
 
 /// `supportedAccessModes`, sorted as upstream lists them.
@@ -84,11 +83,8 @@ fn validate_spec(spec: &Value, path: &FieldPath, opts: Options) -> Vec<FieldErro
         ));
     }
     if let Some(selector) = pointer(spec, "selector") {
-        errors.extend(label_selector(
-            selector,
-            opts.invalid_label_values,
-            &path.child("selector"),
-        ));
+        errors
+            .extend(label_selector(selector, opts.invalid_label_values, &path.child("selector")).0);
     }
     let (mut read_write_once_pod, mut others) = (false, false);
     for mode in modes {
@@ -216,57 +212,6 @@ fn validate_data_source(
     errors
 }
 
-/// `ValidateLabelSelector` with `AllowInvalidLabelValueInSelector` as given (unknown
-/// operators are errors).
-fn label_selector(selector: &Value, invalid_values: bool, path: &FieldPath) -> Vec<FieldError> {
-    let mut errors = labels(obj(selector, "matchLabels"), &path.child("matchLabels"));
-    let expressions_path = path.child("matchExpressions");
-    for (i, expression) in list(selector, "matchExpressions").iter().enumerate() {
-        let item = expressions_path.index(i);
-        let values = list(expression, "values");
-        match string(expression, "operator") {
-            "In" | "NotIn" => {
-                if values.is_empty() {
-                    errors.push(FieldError::required(
-                        item.child("values"),
-                        "must be specified when `operator` is 'In' or 'NotIn'",
-                    ));
-                }
-            }
-            "Exists" | "DoesNotExist" => {
-                if !values.is_empty() {
-                    errors.push(FieldError::forbidden(
-                        item.child("values"),
-                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                    ));
-                }
-            }
-            other => errors.push(FieldError::invalid(
-                item.child("operator"),
-                other,
-                "not a valid selector operator",
-            )),
-        }
-        let key = string(expression, "key");
-        for msg in validate_label_key(key) {
-            errors.push(FieldError::invalid(item.child("key"), key, msg));
-        }
-        if !invalid_values {
-            for (j, value) in values.iter().enumerate() {
-                let value = value.as_str().unwrap_or("");
-                for msg in validate_label_value(value) {
-                    errors.push(FieldError::invalid(
-                        item.child("values").index(j),
-                        value,
-                        msg,
-                    ));
-                }
-            }
-        }
-    }
-    errors
-}
-
 /// The claim's annotations.
 fn annotations(claim: &Value) -> &Map<String, Value> {
     obj(claim.get("metadata").unwrap_or(&Value::Null), "annotations")
@@ -338,8 +283,11 @@ fn update_options(old: &Value) -> Options {
         pointer(old_spec, key).is_some_and(|source| pointer(source, "apiGroup").is_some())
     };
     Options {
-        invalid_label_values: pointer(old_spec, "selector")
-            .is_some_and(|selector| !label_selector(selector, false, &FieldPath::nil()).is_empty()),
+        invalid_label_values: pointer(old_spec, "selector").is_some_and(|selector| {
+            !label_selector(selector, false, &FieldPath::nil())
+                .0
+                .is_empty()
+        }),
         invalid_api_groups: group_set("dataSource") || group_set("dataSourceRef"),
     }
 }
