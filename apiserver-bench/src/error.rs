@@ -1,6 +1,5 @@
 //! What can stop the benchmark (or one server's part of it).
 
-use ironkube_apiserver::pki::PkiError;
 use ironkube_testutil::TestUtilError;
 
 /// Errors of the benchmark command.
@@ -9,12 +8,9 @@ pub(crate) enum BenchError {
     /// Starting etcd failed.
     #[error("starting etcd: {0}")]
     EtcdProcess(#[source] TestUtilError),
-    /// Making the certificates failed.
-    #[error("making the certificates: {0}")]
-    Pki(#[from] PkiError),
-    /// Generating the service-account key failed.
-    #[error("generating the service-account key: {0}")]
-    KeyGen(#[from] rcgen::Error),
+    /// Making the certificates, finding a binary or starting a server failed.
+    #[error(transparent)]
+    Harness(#[from] ironkube_apiserver_harness::HarnessError),
     /// A file or process operation failed.
     #[error("{what}: {source}")]
     Io {

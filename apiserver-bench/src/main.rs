@@ -36,7 +36,6 @@
 //! event) and notes. A server that was skipped, not built or failed is named in the tables.
 //! The default sizes finish in a few minutes; `--full` adds the LIST of 10 000 pods.
 
-mod certs;
 mod client;
 mod error;
 mod load;
@@ -54,12 +53,12 @@ use clap::Parser;
 use ironkube_testutil::EtcdProcess;
 use tracing_subscriber::EnvFilter;
 
-use certs::Certs;
 use client::{Endpoint, Protocol};
 use error::BenchError;
 use load::{Naming, Target, Until, Workload};
 use machine::Machine;
 use pod::PodTemplate;
+use process::Certs;
 use process::{ServerKind, ServerProcess};
 use report::{CREATE_BENCH, GET_BENCH, Report, ServerResult, Settings};
 

@@ -20,12 +20,9 @@ pub(crate) enum DiffError {
         /// What is wrong with it.
         reason: String,
     },
-    /// Certificates could not be made.
-    #[error("certificates: {0}")]
-    Pki(#[from] ironkube_apiserver::pki::PkiError),
-    /// The service-account key could not be made.
-    #[error("service-account key: {0}")]
-    Key(#[from] rcgen::Error),
+    /// Certificates, binaries or server processes could not be set up.
+    #[error(transparent)]
+    Harness(#[from] ironkube_apiserver_harness::HarnessError),
     /// TLS client set-up failed.
     #[error("TLS: {0}")]
     Tls(String),
@@ -52,9 +49,6 @@ pub(crate) enum DiffError {
         /// The last lines of that log.
         log_tail: String,
     },
-    /// A binary could not be found or built.
-    #[error("{0}")]
-    Binary(String),
 }
 
 impl DiffError {
