@@ -88,6 +88,103 @@ pub fn marshal_typed(type_id: &str, value: &Value) -> String {
     out
 }
 
+/// The text upstream quotes in a 422 about the result of a JSON or merge patch: its patch
+/// library re-marshals every object the patch reached from a Go map (keys sorted) and keeps
+/// the rest as the typed object's encoding had it (struct field order). `reached` is the
+/// patch's shape: a merge patch itself, or for a JSON patch the tree of its operations' paths
+/// ([`json_patch_reach`]).
+pub fn marshal_patched(api_version: &str, kind: &str, patched: &Value, reached: &Value) -> String {
+    let graph = graph();
+    let root = graph
+        .kinds
+        .get(&format!("{api_version}/{kind}"))
+        .map_or("", String::as_str);
+    let mut out = String::new();
+    push_patched(graph, root, patched, reached, &mut out);
+    out
+}
+
+/// The tree of the paths a JSON patch's operations name (`/metadata/labels/a` →
+/// `{"metadata":{"labels":{"a":null}}}`), for [`marshal_patched`].
+pub fn json_patch_reach(operations: &Value) -> Value {
+    let mut reach = Value::Object(serde_json::Map::new());
+    for operation in operations.as_array().map(Vec::as_slice).unwrap_or_default() {
+        for key in ["path", "from"] {
+            let Some(path) = operation.get(key).and_then(Value::as_str) else {
+                continue;
+            };
+            let mut node = &mut reach;
+            for token in path.split('/').skip(1) {
+                let token = token.replace("~1", "/").replace("~0", "~");
+                let Some(map) = node.as_object_mut() else {
+                    break;
+                };
+                node = map
+                    .entry(token)
+                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            }
+        }
+    }
+    reach
+}
+
+/// Appends `value` as the patch library marshals it (see [`marshal_patched`]).
+fn push_patched(graph: &TypeGraph, id: &str, value: &Value, reached: &Value, out: &mut String) {
+    let ty = graph.types.get(id);
+    let ty = match ty {
+        Some(ty) if ty.k == "ptr" => graph.types.get(&ty.e),
+        other => other,
+    };
+    let member_type = |key: &str| -> String {
+        match ty {
+            Some(ty) if ty.k == "struct" => {
+                ty.f.iter()
+                    .find(|field| field.n == key)
+                    .map(|field| field.t.clone())
+                    .unwrap_or_default()
+            }
+            Some(ty) if ty.k == "map" || ty.k == "slice" => ty.e.clone(),
+            _ => String::new(),
+        }
+    };
+    match (value, reached) {
+        (Value::Object(members), Value::Object(reach)) => {
+            out.push('{');
+            for (i, (key, member)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&crate::gocompat::marshal_value(&Value::String(key.clone())));
+                out.push(':');
+                match reach.get(key) {
+                    Some(next @ Value::Object(_)) => {
+                        push_patched(graph, &member_type(key), member, next, out);
+                    }
+                    Some(_) => out.push_str(&crate::gocompat::marshal_value(member)),
+                    None => push_typed(graph, &member_type(key), member, out),
+                }
+            }
+            out.push('}');
+        }
+        (Value::Array(items), Value::Object(reach)) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                match reach.get(&i.to_string()) {
+                    Some(next @ Value::Object(_)) => {
+                        push_patched(graph, &member_type(""), item, next, out);
+                    }
+                    _ => push_typed(graph, &member_type(""), item, out),
+                }
+            }
+            out.push(']');
+        }
+        _ => push_typed(graph, id, value, out),
+    }
+}
+
 /// Appends `value` marshalled as the type `id`.
 fn push_typed(graph: &TypeGraph, id: &str, value: &Value, out: &mut String) {
     let ty = graph.types.get(id).filter(|ty| !ty.u);

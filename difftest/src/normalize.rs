@@ -25,6 +25,9 @@ static TOKEN_VOLUME: LazyLock<Option<Regex>> =
 /// The current resourceVersion quoted in precondition failures.
 static RECORD_VERSION: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"in record \(\d+\)").ok());
+/// A resourceVersion inside quoted JSON text (a 422 quoting a patched object).
+static QUOTED_VERSION: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"resourceVersion(\\*)":(\\*)"\d+(\\*)""#).ok());
 
 /// Keys whose string values are times.
 const TIME_KEYS: [&str; 10] = [
@@ -255,6 +258,7 @@ fn scrub_string(text: &str) -> String {
         (&*UUID, "<uid>"),
         (&*TOKEN_VOLUME, "kube-api-access-<random>"),
         (&*RECORD_VERSION, "in record (<rv>)"),
+        (&*QUOTED_VERSION, r#"resourceVersion$1":$2"<rv>$3""#),
     ] {
         if let Some(regex) = pattern {
             text = regex.replace_all(&text, placeholder).into_owned();
@@ -304,6 +308,15 @@ mod tests {
     fn headless_services_and_empty_versions_are_kept() {
         let value = json!({"clusterIP": "None", "resourceVersion": "", "continue": ""});
         assert_eq!(normalize(value.clone(), Options::default()), value);
+    }
+
+    #[test]
+    fn versions_quoted_in_messages_are_hidden() {
+        let text = r#"Invalid value: "{\"metadata\":{\"resourceVersion\":\"227\"}}": bad"#;
+        assert_eq!(
+            scrub_string(text),
+            r#"Invalid value: "{\"metadata\":{\"resourceVersion\":\"<rv>\"}}": bad"#
+        );
     }
 
     #[test]

@@ -220,3 +220,20 @@ fn typed_values_marshal_in_field_order() {
         r#"{"a":2,"b":1}"#
     );
 }
+
+#[test]
+fn patched_objects_are_quoted_as_upstreams_patch_library_writes_them() {
+    let patched = json!({
+        "apiVersion": "v1", "kind": "ConfigMap", "data": {"b": "2", "a": 1},
+        "metadata": {"uid": "u", "name": "cm", "namespace": "ns", "labels": {"z": "1", "a": "2"}},
+    });
+    // A merge patch that reached `data`: the top level and `data` sorted, metadata in
+    // ObjectMeta's field order (its maps sorted, as Go writes maps).
+    assert_eq!(
+        marshal_patched("v1", "ConfigMap", &patched, &json!({"data": {"a": 1}})),
+        r#"{"apiVersion":"v1","data":{"a":1,"b":"2"},"kind":"ConfigMap","metadata":{"name":"cm","namespace":"ns","uid":"u","labels":{"a":"2","z":"1"}}}"#
+    );
+    let reach =
+        json_patch_reach(&json!([{"op": "add", "path": "/metadata/labels/x~1y", "value": "1"}]));
+    assert_eq!(reach, json!({"metadata": {"labels": {"x/y": {}}}}));
+}

@@ -68,14 +68,20 @@ pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
             "error decoding patch: {err}"
         ))));
     }
-    // How upstream quotes the patch in a 422 about the patched object: the patched JSON for
-    // JSON and merge patches, Go's `%+v` of the patch map for strategic merge patches.
+    // How upstream quotes the patch in a 422 about the patched object: the patched JSON as its
+    // patch library writes it for JSON and merge patches, Go's `%+v` of the patch map for
+    // strategic merge patches.
     let quoted_patch = |patched: &Value| -> String {
-        if patch_type == PatchType::StrategicMerge {
-            let patch = serde_json::from_slice::<Value>(&bytes).unwrap_or_default();
-            typed_decode::go_format(&patch)
-        } else {
-            serde_json::to_string(patched).unwrap_or_default()
+        let patch = serde_json::from_slice::<Value>(&bytes).unwrap_or_default();
+        match patch_type {
+            PatchType::StrategicMerge => typed_decode::go_format(&patch),
+            PatchType::Merge => {
+                typed_decode::marshal_patched(&api_version, ctx.info.kind, patched, &patch)
+            }
+            PatchType::Json => {
+                let reached = typed_decode::json_patch_reach(&patch);
+                typed_decode::marshal_patched(&api_version, ctx.info.kind, patched, &reached)
+            }
         }
     };
     run_update(&ctx, false, |current| {
