@@ -1045,8 +1045,8 @@ async fn patches_of_each_type(backend: Backend) {
     )
     .await;
     assert_eq!(stale.code, 409);
-    // Server-side apply is not written yet: its options are checked (a field manager is
-    // required), then 415; nothing changed.
+    // Server-side apply: its options are checked (a field manager is required), then the
+    // configuration must name the kind (upstream's version check); nothing changed.
     let apply = patch("application/apply-patch+yaml", "spec: {replicas: 5}").await;
     assert_eq!(apply.code, 422);
     assert_eq!(
@@ -1061,7 +1061,8 @@ async fn patches_of_each_type(backend: Backend) {
             "spec: {replicas: 5}",
         )
         .await;
-    assert_eq!(apply.code, 415);
+    assert_eq!(apply.code, 400);
+    assert_eq!(apply.json()["message"], "invalid object type: /, Kind=");
     // Patching the scale subresource.
     let scaled = admin
         .send(

@@ -231,10 +231,7 @@ const EXPLAIN_CONTAINERS_LINES: &[&str] = &[
 const EXPLAIN_CONTAINERS_LINE_COUNT: usize = 249;
 
 /// What ironkube does not do yet (issue 4), by step.
-const IRONKUBE_KNOWN_GAPS: &[(&str, &str)] = &[(
-    "apply --server-side",
-    "server-side apply (application/apply-patch+yaml) and managedFields are not written yet",
-)];
+const IRONKUBE_KNOWN_GAPS: &[(&str, &str)] = &[];
 
 // ---------------------------------------------------------------------------------------------
 // One kubectl against one cluster.

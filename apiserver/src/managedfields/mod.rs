@@ -8,13 +8,15 @@
 //!   atomic maps) from the published OpenAPI v3 documents;
 //! - [`compare`]: what changed between two objects along that structure;
 //! - [`managers`]: the entries, keyed and sorted as upstream does;
-//! - [`update`]: the `Update` operation itself, and the scale subresource's translation.
+//! - [`update`]: the `Update` operation itself, and the scale subresource's translation;
+//! - [`apply`]: server-side apply (`Apply` operations, conflicts, pruning).
 //!
 //! Upstream compares typed Go objects; here the objects are first put in the form Go marshals
 //! them (the internal round trip of [`crate::conversion`], then through protobuf, which writes
 //! every non-`omitempty` field), so a field with its zero value is present exactly where it is
-//! in Go. Server-side apply is not here yet; the set machinery is what it needs.
+//! in Go. [`apply`] is server-side apply on the same machinery.
 
+mod apply;
 mod compare;
 mod fieldset;
 mod managers;
@@ -26,6 +28,7 @@ mod tests;
 
 use serde_json::{Value, json};
 
+pub(crate) use self::apply::ApplyError;
 use self::fieldset::{Set, field_path};
 use self::update::{Endpoint, Outcome};
 
@@ -240,4 +243,31 @@ pub(crate) fn record_update(
             set_managed_fields(new, kept);
         }
     }
+}
+
+/// Server-side apply of `config` by `manager` (with `force`) to `live` (`None`: the object
+/// does not exist yet) through `subresource` (None for the resource), at `now`: the new object
+/// with its managedFields (see [`apply`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply_config(
+    group: &str,
+    version: &str,
+    kind: &str,
+    live: Option<&Value>,
+    config: &Value,
+    manager: &str,
+    force: bool,
+    subresource: Option<&str>,
+    now: &str,
+) -> Result<Value, ApplyError> {
+    let subresource = subresource.unwrap_or("");
+    let endpoint = Endpoint {
+        group,
+        version,
+        kind,
+        subresource,
+        reset: reset_set(group, kind, subresource),
+        document: (group, version),
+    };
+    apply::apply(&endpoint, live, config, manager, force, now)
 }

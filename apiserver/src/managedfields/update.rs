@@ -59,7 +59,7 @@ pub(crate) enum Outcome {
 }
 
 /// The identity metadata nobody owns (upstream's `stripMetaManager`).
-fn strip_set() -> Set {
+pub(super) fn strip_set() -> Set {
     let mut set = Set::new();
     for path in [
         &["apiVersion"][..],
@@ -178,14 +178,17 @@ pub(crate) fn update(
 }
 
 /// How a manager's apiVersion relates to the endpoint's.
-enum VersionFit {
+pub(super) enum VersionFit {
     /// The same, or another version of the kind (compared as if the same).
     Comparable,
     /// A version the kind does not have: the manager is dropped.
     Missing,
 }
 
-fn version_fit(endpoint: &Endpoint<'_>, api_version: &str) -> Result<VersionFit, SchemaMismatch> {
+pub(super) fn version_fit(
+    endpoint: &Endpoint<'_>,
+    api_version: &str,
+) -> Result<VersionFit, SchemaMismatch> {
     if api_version == endpoint.api_version() {
         return Ok(VersionFit::Comparable);
     }
@@ -211,7 +214,7 @@ fn version_fit(endpoint: &Endpoint<'_>, api_version: &str) -> Result<VersionFit,
 }
 
 /// The schema and type of the endpoint's kind.
-fn kind_schema(
+pub(super) fn kind_schema(
     endpoint: &Endpoint<'_>,
 ) -> Result<(std::sync::Arc<Schema>, TypeRef), SchemaMismatch> {
     let (doc_group, doc_version) = endpoint.document;
@@ -276,7 +279,7 @@ fn seconds(managed: &Managed, id: &ManagerId) -> i64 {
 
 /// Upstream's `capManagersManager`: the oldest update managers beyond the cap are merged into
 /// one `ancient-changes` entry per apiVersion.
-fn cap_update_managers(managed: &mut Managed) {
+pub(super) fn cap_update_managers(managed: &mut Managed) {
     let mut updaters: Vec<ManagerId> = managed
         .fields
         .iter()

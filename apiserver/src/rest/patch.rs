@@ -1,12 +1,13 @@
 //! `PATCH` (upstream's `handlers/patch.go`): the patch options and content type, the patch
 //! applied to the object read in the update loop, and the patched object decoded as upstream
-//! decodes it (typed, strict fields, pruned, defaulted) before it is updated like a PUT.
+//! decodes it (typed, strict fields, pruned, defaulted) before it is updated like a PUT; and
+//! server-side apply through the field manager (`crate::managedfields::apply_config`).
 
 use axum::body::Body;
 use ironkube_apimachinery::gocompat::json_kind;
 use ironkube_apimachinery::patch::{self, PatchType};
 use ironkube_apimachinery::typed_decode;
-use ironkube_apimachinery::{FieldError, Status};
+use ironkube_apimachinery::{CauseType, FieldError, Status, StatusCause};
 use serde_json::{Value, json};
 
 use super::body::write_options;
@@ -15,34 +16,123 @@ use super::write::{meta, meta_mut, meta_str, run_update};
 use super::{Ctx, Reply, read_body};
 use crate::fieldvalidation;
 
-/// The patch content types served (server-side apply's `application/apply-patch+yaml` is not
-/// written yet, so it is not offered).
+/// The content type of server-side apply.
+const APPLY_MEDIA_TYPE: &str = "application/apply-patch+yaml";
+
+/// The patch content types served where apply is not (the scale subresource).
 const PATCH_MEDIA_TYPES: &[&str] = &[
     "application/json-patch+json",
     "application/merge-patch+json",
     "application/strategic-merge-patch+json",
 ];
 
-/// The patch type of a PATCH request from its `Content-Type`. Server-side apply is not
-/// written yet: its options are checked first, as upstream does, then it is 415 with the
-/// types served; any other type is one no patch route consumes, which upstream's router
-/// refuses itself.
+/// The patch type of a PATCH request from its `Content-Type` (server-side apply of objects is
+/// answered before this; where apply is not served, its options are checked first, as
+/// upstream does, then it is 415 with the types served); any other type is one no patch
+/// route consumes, which upstream's router refuses itself.
 pub(super) fn patch_type(ctx: &Ctx) -> Result<PatchType, Box<Status>> {
     let media = content_media_type(&ctx.headers);
     if let Some(patch_type) = PatchType::from_content_type(&media) {
         return Ok(patch_type);
     }
-    if media == "application/apply-patch+yaml" {
+    if media == APPLY_MEDIA_TYPE {
         write_options(ctx, "PatchOptions", Some(true))?;
         return Err(Box::new(Status::unsupported_media_type(PATCH_MEDIA_TYPES)));
     }
     Err(Box::new(Status::router_unsupported_media_type()))
 }
 
+/// Whether the request is a server-side apply.
+pub(super) fn is_apply(ctx: &Ctx) -> bool {
+    content_media_type(&ctx.headers) == APPLY_MEDIA_TYPE
+}
+
+/// Server-side apply (upstream's `applyPatcher`): the YAML (or JSON) configuration is applied
+/// by the field manager to the object read in the update loop, or to an empty one (apply
+/// creates), then goes the way of any patched object.
+async fn apply(ctx: Ctx, body: Body) -> Reply {
+    write_options(&ctx, "PatchOptions", Some(true))?;
+    let bytes = read_body(body).await?;
+    let config: Value = serde_norway::from_slice(&bytes)
+        .map_err(|err| Box::new(Status::bad_request(format!("error decoding YAML: {err}"))))?;
+    let config = match config {
+        Value::Null => json!({}),
+        Value::Object(_) => config,
+        other => {
+            return Err(Box::new(Status::bad_request(format!(
+                "error decoding YAML: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                json_kind(&other)
+            ))));
+        }
+    };
+    let force = ctx.query.bool("force");
+    let manager = ctx.query.get("fieldManager").unwrap_or_default().to_owned();
+    let subresource = (!ctx.subresource.is_empty()).then_some(ctx.subresource.as_str());
+    let allow_create = ctx.subresource.is_empty();
+    run_update(&ctx, allow_create, |current| {
+        let now = super::now_rfc3339();
+        let mut applied = crate::managedfields::apply_config(
+            ctx.info.group,
+            ctx.info.version,
+            ctx.info.kind,
+            current,
+            &config,
+            &manager,
+            force,
+            subresource,
+            &now,
+        )
+        .map_err(|err| Box::new(apply_error_status(err)))?;
+        if let Some(current) = current
+            && meta(&applied, "resourceVersion").is_none_or(Value::is_null)
+        {
+            let rv = meta_str(current, "resourceVersion").to_string();
+            meta_mut(&mut applied).insert("resourceVersion".into(), json!(rv));
+        }
+        check_patched_identity(&ctx, &applied)?;
+        if let Some(namespace) = ctx.ns() {
+            let object_namespace = meta_str(&applied, "namespace");
+            if !object_namespace.is_empty() && object_namespace != namespace {
+                return Err(Box::new(Status::bad_request(format!(
+                    "the namespace of the object ({object_namespace}) does not match the namespace on the request ({namespace})"
+                ))));
+            }
+        }
+        super::write::ensure_namespace(&ctx, &mut applied)?;
+        fieldvalidation::prune(ctx.info.group, ctx.info.version, ctx.info.kind, &mut applied);
+        crate::defaults::apply(ctx.info.group, ctx.info.version, ctx.info.kind, &mut applied);
+        Ok(applied)
+    })
+    .await
+}
+
+/// The status of a failed apply.
+fn apply_error_status(err: crate::managedfields::ApplyError) -> Status {
+    use crate::managedfields::ApplyError;
+    match err {
+        ApplyError::BadRequest(message) => Status::bad_request(message),
+        ApplyError::Internal(message) => Status::internal_error(&message),
+        ApplyError::Conflict { message, causes } => Status::apply_conflict(
+            causes
+                .into_iter()
+                .map(|(message, field)| StatusCause {
+                    cause_type: Some(CauseType::FieldManagerConflict),
+                    message,
+                    field,
+                })
+                .collect(),
+            message,
+        ),
+    }
+}
+
 /// `PATCH` of an object (or its `status`): JSON patch, merge patch or strategic merge patch,
 /// applied to the current object inside the update loop, then decoded as a body would be.
 pub(super) async fn patch(ctx: Ctx, body: Body) -> Reply {
     negotiate_output(&ctx.headers, Endpoint::Write)?;
+    if is_apply(&ctx) {
+        return apply(ctx, body).await;
+    }
     let patch_type = patch_type(&ctx)?;
     let directive = write_options(&ctx, "PatchOptions", Some(false))?;
     let bytes = read_body(body).await?;

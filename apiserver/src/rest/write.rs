@@ -124,7 +124,7 @@ fn fill_system_fields(object: &mut Value) {
 }
 
 /// Upstream's `EnsureObjectNamespaceMatchesRequestNamespace`.
-fn ensure_namespace(ctx: &Ctx, object: &mut Value) -> Result<(), Box<Status>> {
+pub(super) fn ensure_namespace(ctx: &Ctx, object: &mut Value) -> Result<(), Box<Status>> {
     let requested = if ctx.info.namespaced {
         ctx.ns().unwrap_or("")
     } else {
@@ -234,6 +234,10 @@ pub(super) fn respond(ctx: &Ctx, code: StatusCode, object: &Object) -> Reply {
 /// Records the write in `metadata.managedFields` (upstream's handlers call the field manager
 /// on the decoded, defaulted object, before admission); `manager` overrides the request's.
 fn record_managed_fields(ctx: &Ctx, old: Option<&Value>, new: &mut Value, manager: Option<&str>) {
+    // An apply's entries were made by the apply itself.
+    if super::patch::is_apply(ctx) {
+        return;
+    }
     let manager = manager.map(str::to_owned).unwrap_or_else(|| {
         let user_agent = ctx
             .headers
