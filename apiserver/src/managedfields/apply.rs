@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use super::compare::{SchemaMismatch, compare, item_element, reconcile};
 use super::fieldset::{PathElement, Set, values_equal};
 use super::managers::{self, Managed, ManagerId, VersionedSet};
-use super::schema::{Atom, Relationship, Schema, TypeRef};
+use super::schema::{Atom, Relationship, Scalar, Schema, TypeRef};
 use super::update::{
     Endpoint, VersionFit, cap_update_managers, kind_schema, strip_set, version_fit,
 };
@@ -138,7 +138,10 @@ pub(crate) fn apply(
 
     // Updater.update: other managers' conflicts and removals.
     let live_go = super::go_form(endpoint.group, endpoint.version, live_raw);
-    let new_go = super::go_form(endpoint.group, endpoint.version, &merged);
+    // Upstream compares the merged typed value itself, where the configuration's nulls are
+    // still values (a null where the live object has nothing is an added field).
+    let mut new_go = super::go_form(endpoint.group, endpoint.version, &merged);
+    overlay_nulls(&merged, &mut new_go);
     let mut comparison = compare(&schema, &root, &live_go, &new_go).map_err(internal)?;
     comparison.exclude(&endpoint.reset);
     let changed = comparison.modified.union(&comparison.added);
@@ -189,6 +192,7 @@ pub(crate) fn apply(
         live_raw.clone()
     } else {
         times.insert(id, Some(now.to_owned()));
+        zero_null_map_values(&schema, &root, &mut merged);
         strip_nulls(&mut merged);
         merged
     };
@@ -230,6 +234,81 @@ fn json_equal(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(v, w)| json_equal(v, w))
         }
         _ => values_equal(a, b),
+    }
+}
+
+/// Gives null values of maps of scalars the scalar's zero value: upstream converts the merged
+/// object to its Go type, where a null in a `map[string]string` becomes `""` (null struct
+/// fields and list items become absent, which [`strip_nulls`] does).
+fn zero_null_map_values(schema: &Schema, type_ref: &TypeRef, value: &mut Value) {
+    let Some(atom) = schema.resolve(type_ref).map(std::borrow::Cow::into_owned) else {
+        return;
+    };
+    match value {
+        Value::Object(members) => {
+            let Some(map) = &atom.map else {
+                return;
+            };
+            for (key, child) in members.iter_mut() {
+                let (child_type, named) = match map.fields.get(key) {
+                    Some(field) => (&field.type_ref, true),
+                    None => (&map.element, false),
+                };
+                if child.is_null() {
+                    if !named && let Some(zero) = scalar_zero(schema, child_type) {
+                        *child = zero;
+                    }
+                } else {
+                    zero_null_map_values(schema, child_type, child);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(list) = &atom.list {
+                for item in items.iter_mut() {
+                    zero_null_map_values(schema, &list.element, item);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The zero value of a plain scalar type (`None` for other types).
+fn scalar_zero(schema: &Schema, type_ref: &TypeRef) -> Option<Value> {
+    let atom = schema.resolve(type_ref)?;
+    if atom.map.is_some() || atom.list.is_some() {
+        return None;
+    }
+    match atom.scalar? {
+        Scalar::String => Some(json!("")),
+        Scalar::Numeric => Some(json!(0)),
+        Scalar::Boolean => Some(json!(false)),
+        Scalar::Untyped => None,
+    }
+}
+
+/// Puts the null members of `source` that `target` lacks into `target` (maps by key, lists
+/// by position).
+fn overlay_nulls(source: &Value, target: &mut Value) {
+    match (source, target) {
+        (Value::Object(from), Value::Object(to)) => {
+            for (key, value) in from {
+                match to.get_mut(key) {
+                    Some(existing) => overlay_nulls(value, existing),
+                    None if value.is_null() => {
+                        to.insert(key.clone(), Value::Null);
+                    }
+                    None => {}
+                }
+            }
+        }
+        (Value::Array(from), Value::Array(to)) if from.len() == to.len() => {
+            for (value, existing) in from.iter().zip(to.iter_mut()) {
+                overlay_nulls(value, existing);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -474,7 +553,14 @@ fn field_set_at(
                     .map_err(|e| SchemaMismatch(format!("{}: {e}", at(path))))?;
                 path.push(pe);
                 if out.has(path) {
-                    let err = format!("{}: duplicate entries for key", at(path));
+                    // Upstream's message names the list, then the key.
+                    let (key, list_path) = path.split_last().unzip();
+                    let err = format!(
+                        "{}: duplicate entries for key {}",
+                        at(list_path.unwrap_or_default()),
+                        key.map(|k| path_string(std::slice::from_ref(k)))
+                            .unwrap_or_default()
+                    );
                     return Err(SchemaMismatch(err));
                 }
                 field_set_at(schema, &list.element, item, path, out)?;

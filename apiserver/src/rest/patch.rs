@@ -111,7 +111,8 @@ fn apply_error_status(err: crate::managedfields::ApplyError) -> Status {
     use crate::managedfields::ApplyError;
     match err {
         ApplyError::BadRequest(message) => Status::bad_request(message),
-        ApplyError::Internal(message) => Status::internal_error(&message),
+        // A plain error upstream does not classify: 500, its message, no reason.
+        ApplyError::Internal(message) => Status::from_error_message(message),
         ApplyError::Conflict { message, causes } => Status::apply_conflict(
             causes
                 .into_iter()

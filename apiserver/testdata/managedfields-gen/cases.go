@@ -21,6 +21,14 @@ func scaleTo(manager string, replicas int32) step {
 	return step{op: "scale", manager: manager, replicas: replicas}
 }
 
+func apply(manager, object string) step {
+	return step{op: "apply", manager: manager, object: object}
+}
+
+func forceApply(manager, object string) step {
+	return step{op: "apply", manager: manager, object: object, force: true}
+}
+
 func same(s step) step {
 	s.sameSecond = true
 	return s
@@ -222,5 +230,118 @@ func cases() []caseDef {
 	add("persistentvolumeclaim create", "", "PersistentVolumeClaim",
 		create("m1", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"c","namespace":"default"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}`),
 		update("m2", `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"c","namespace":"default"},"spec":{"accessModes":["ReadWriteOnce","ReadOnlyMany"],"resources":{"requests":{"storage":"2Gi"}}}}`))
+	applyCases(add)
 	return out
+}
+
+// applyCases are server-side apply sequences (FieldManager.Apply, as the apply patch
+// handler calls it).
+func applyCases(add func(name, group, kind string, steps ...step)) {
+	add("apply configmap create and re-apply without a key", "", "ConfigMap",
+		apply("kubectl", cm(`"a":"1","b":"2"`, `,"labels":{"x":"y"}`)),
+		apply("kubectl", cm(`"a":"1"`, `,"labels":{"x":"y"}`)),
+		apply("kubectl", cm(`"a":"1"`, `,"labels":{"x":"y"}`)))
+	add("apply configmap conflict and force", "", "ConfigMap",
+		apply("m1", cm(`"a":"1","b":"2"`, "")),
+		apply("m2", cm(`"a":"x"`, "")),
+		apply("m2", cm(`"a":"x","b":"y"`, "")),
+		forceApply("m2", cm(`"a":"x"`, "")),
+		apply("m1", cm(`"b":"2"`, "")))
+	add("apply configmap shared ownership of an equal value", "", "ConfigMap",
+		apply("m1", cm(`"a":"1","b":"2"`, "")),
+		apply("m2", cm(`"a":"1"`, "")),
+		apply("m1", cm(`"b":"2"`, "")),
+		apply("m2", cm(``, "")))
+	add("apply configmap after an update by another manager", "", "ConfigMap",
+		create("kubectl-create", cm(`"a":"1","b":"2"`, "")),
+		apply("applier", cm(`"a":"changed"`, "")),
+		apply("applier", cm(`"a":"1","c":"3"`, "")),
+		update("editor", cm(`"a":"2","b":"2","c":"3"`, "")),
+		apply("applier", cm(`"a":"1","c":"4"`, "")),
+		forceApply("applier", cm(`"a":"1","c":"4"`, "")))
+	add("apply configmap labels and annotations", "", "ConfigMap",
+		apply("m1", cm(`"a":"1"`, `,"labels":{"app":"x","tier":"web"},"annotations":{"k":"v"}`)),
+		apply("m2", cm(``, `,"labels":{"app":"y","tier":"db"},"annotations":{"k":"w"}`)),
+		apply("m1", cm(`"a":"1"`, `,"labels":{"app":"x"}`)),
+		forceApply("m2", cm(``, `,"labels":{"app":"y","new":"1"}`)))
+	add("apply configmap by an unnamed manager and no-op re-apply", "", "ConfigMap",
+		apply("", cm(`"a":"1"`, "")),
+		same(apply("", cm(`"a":"1"`, ""))),
+		apply("other", cm(`"a":"1"`, "")))
+	add("apply deployment containers by name", "apps", "Deployment",
+		apply("kubectl", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"default"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"d"}},"template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"web","image":"nginx","ports":[{"containerPort":80}]},{"name":"sidecar","image":"busybox","env":[{"name":"A","value":"1"}]}]}}}}`),
+		apply("kubectl", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"default"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"d"}},"template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"web","image":"nginx:2","ports":[{"containerPort":80}]}]}}}}`),
+		apply("other", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"default"},"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:3"},{"name":"extra","image":"x"}]}}}}`),
+		apply("other", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"default"},"spec":{"template":{"spec":{"containers":[{"name":"extra","image":"x"}]}}}}`))
+	add("apply deployment replicas conflict with the scaler", "apps", "Deployment",
+		apply("kubectl", deploy("2", "")),
+		scaleTo("kube-controller-manager", 5),
+		apply("kubectl", deploy("3", "")),
+		apply("kubectl", deploy("5", ":2")),
+		forceApply("kubectl", deploy("3", "")),
+		update("kube-controller-manager", deploy("4", "")),
+		apply("kubectl", deploy("", "")))
+	add("apply service ports by port and protocol", "", "Service",
+		apply("kubectl", svc(`{"name":"http","port":80,"targetPort":8080},{"name":"dns","port":53,"protocol":"UDP"}`, "")),
+		apply("other", svc(`{"name":"dns-tcp","port":53,"protocol":"TCP"}`, "")),
+		apply("other", svc(`{"name":"http","port":80,"targetPort":9090}`, "")),
+		apply("kubectl", svc(`{"name":"http","port":80,"targetPort":8080}`, "")))
+	add("apply pod tolerations are atomic", "", "Pod",
+		apply("m1", podObj(podSpec+`,"tolerations":[{"key":"a","operator":"Exists"}]`, "")),
+		apply("m2", podObj(`"tolerations":[{"key":"a","operator":"Exists"},{"key":"b","operator":"Exists","effect":"NoSchedule"}]`, "")),
+		apply("m2", podObj(`"tolerations":[{"key":"a","operator":"Exists"}]`, "")),
+		forceApply("m2", podObj(`"tolerations":[{"key":"b","operator":"Exists"}]`, "")))
+	add("apply pod status through the status subresource", "", "Pod",
+		apply("kubectl", podObj(podSpec, "")),
+		step{op: "apply", manager: "kubelet", subresource: "status", object: `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}`})
+	add("apply secret stringData", "", "Secret",
+		apply("kubectl", `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"default"},"type":"Opaque","data":{"a":"YQ=="},"stringData":{"b":"bee"}}`),
+		apply("kubectl", `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"default"},"type":"Opaque","stringData":{"b":"bee"}}`))
+	add("apply deployment container removed while another manager owns part of it", "apps", "Deployment",
+		apply("kubectl", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"d"}},"template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"web","image":"nginx"},{"name":"sidecar","image":"busybox"}]}}}}`),
+		update("injector", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"d"}},"template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"web","image":"nginx"},{"name":"sidecar","image":"busybox","env":[{"name":"INJECTED","value":"1"}]}]}}}}`),
+		apply("kubectl", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"d"}},"template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"web","image":"nginx"}]}}}}`))
+	add("apply configmap conflicts with several managers", "", "ConfigMap",
+		create("creator", cm(`"a":"1"`, "")),
+		apply("m1", cm(`"b":"1"`, `,"labels":{"l":"1"}`)),
+		update("m2", cm(`"a":"1","b":"1","c":"1"`, `,"labels":{"l":"1"}`)),
+		apply("m3", cm(`"a":"2","b":"2","c":"2"`, `,"labels":{"l":"2"}`)),
+		forceApply("m3", cm(`"a":"2","b":"2","c":"2"`, `,"labels":{"l":"2"}`)))
+	add("apply pod status on the main resource is not owned", "", "Pod",
+		apply("kubectl", podWithStatus(podSpec, `{"phase":"Pending"}`)),
+		apply("kubectl", podObj(podSpec, `,"labels":{"a":"b"}`)))
+	add("apply finalizers are a set shared between managers", "", "ConfigMap",
+		apply("m1", cm(`"a":"1"`, `,"finalizers":["example.com/a","example.com/b"]`)),
+		apply("m2", cm(``, `,"finalizers":["example.com/b","example.com/c"]`)),
+		apply("m1", cm(`"a":"1"`, `,"finalizers":["example.com/a"]`)),
+		apply("m2", cm(``, "")))
+	add("apply configmap null value and empty config", "", "ConfigMap",
+		apply("m1", cm(`"a":"1","b":"2"`, "")),
+		apply("m1", cm(`"a":"1","b":null`, "")),
+		apply("m1", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","namespace":"default"}}`))
+	add("apply duplicate list keys are refused", "", "Pod",
+		apply("m1", podObj(`"containers":[{"name":"a","image":"x"},{"name":"a","image":"y"}]`, "")),
+		apply("m1", podObj(`"containers":[{"name":"a","image":"x"}]`, "")),
+		apply("m1", podObj(`"containers":[{"name":"a","image":"x"}],"volumes":[{"name":"v","emptyDir":{}},{"name":"v","emptyDir":{}}]`, "")))
+	add("apply deployment status subresource", "apps", "Deployment",
+		apply("kubectl", deploy("2", "")),
+		step{op: "apply", manager: "kube-controller-manager", subresource: "status", object: `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","namespace":"default","labels":{"app":"changed"}},"status":{"replicas":2,"conditions":[{"type":"Available","status":"True"}]}}`})
+	add("apply pod containers reordered between managers", "", "Pod",
+		apply("m1", podObj(`"containers":[{"name":"a","image":"a"},{"name":"b","image":"b"},{"name":"c","image":"c"}]`, "")),
+		apply("m2", podObj(`"containers":[{"name":"d","image":"d"},{"name":"b","image":"b"}]`, "")),
+		apply("m1", podObj(`"containers":[{"name":"c","image":"c"},{"name":"a","image":"a"},{"name":"b","image":"b"}]`, "")),
+		apply("m1", podObj(`"containers":[{"name":"e","image":"e"}]`, "")))
+	add("apply empty maps and nulls", "", "ConfigMap",
+		apply("m1", cm(`"a":"1"`, `,"labels":{},"annotations":null`)),
+		apply("m1", cm(``, `,"labels":{"x":"y"}`)),
+		apply("m2", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","namespace":"default","labels":null},"data":null}`),
+		forceApply("m2", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","namespace":"default","labels":null},"data":null}`),
+		apply("m3", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","namespace":"default","annotations":null}}`))
+	add("apply service targetPort int or string and nulls in structs", "", "Service",
+		apply("m1", svc(`{"name":"http","port":80,"targetPort":"http"}`, `,"sessionAffinity":null`)),
+		apply("m1", svc(`{"name":"http","port":80,"targetPort":8080}`, "")))
+	add("apply wrong kind and managedFields", "", "ConfigMap",
+		apply("m1", cm(`"a":"1"`, "")),
+		apply("m1", `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"cm","namespace":"default"}}`),
+		apply("m1", cm(`"a":"1"`, `,"managedFields":[]`)))
 }

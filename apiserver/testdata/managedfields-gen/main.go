@@ -34,10 +34,12 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/managedfields"
+	"k8s.io/apiserver/pkg/endpoints/handlers/responsewriters"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/kube-openapi/pkg/spec3"
 	"k8s.io/kube-openapi/pkg/validation/spec"
@@ -182,8 +184,9 @@ func must(err error) {
 }
 
 type step struct {
-	op          string // create, update, scale
+	op          string // create, update, scale, apply
 	manager     string
+	force       bool // apply
 	subresource string
 	object      string // the request body (create, update)
 	replicas    int32  // scale
@@ -207,14 +210,33 @@ type entryOut struct {
 	Subresource string  `json:"subresource"`
 }
 
+// errorOut is the status of a failed apply.
+type errorOut struct {
+	Code    int32      `json:"code"`
+	Reason  string     `json:"reason"`
+	Message string     `json:"message"`
+	Causes  []causeOut `json:"causes"`
+}
+
+type causeOut struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+	Field   string `json:"field"`
+}
+
 type stepOut struct {
 	Op          string          `json:"op"`
 	Manager     string          `json:"manager"`
 	Subresource string          `json:"subresource,omitempty"`
+	Force       bool            `json:"force,omitempty"`
 	Now         string          `json:"now"`
 	Replicas    int32           `json:"replicas,omitempty"`
 	Object      json.RawMessage `json:"object,omitempty"`
-	Expected    []entryOut      `json:"expected"`
+	// Result is the object an apply step produced (before the registry's defaulting), as Go
+	// marshals it at the served version, without its managedFields.
+	Result   json.RawMessage `json:"result,omitempty"`
+	Error    *errorOut       `json:"error,omitempty"`
+	Expected []entryOut      `json:"expected"`
 }
 
 type caseOut struct {
@@ -282,6 +304,18 @@ func withSentManagedFields(object json.RawMessage, body string) json.RawMessage 
 	must(json.Unmarshal(object, &out))
 	metadata, _ := out["metadata"].(map[string]any)
 	metadata["managedFields"] = request.Metadata.ManagedFields
+	raw, err := json.Marshal(out)
+	must(err)
+	return raw
+}
+
+// withoutManagedFields drops metadata.managedFields (compared on their own).
+func withoutManagedFields(object json.RawMessage) json.RawMessage {
+	var out map[string]any
+	must(json.Unmarshal(object, &out))
+	if metadata, ok := out["metadata"].(map[string]any); ok {
+		delete(metadata, "managedFields")
+	}
 	raw, err := json.Marshal(out)
 	must(err)
 	return raw
@@ -421,6 +455,49 @@ func run(tc managedfields.TypeConverter, c caseDef) caseOut {
 				accessor.SetUID(liveAccessor.GetUID())
 				accessor.SetCreationTimestamp(liveAccessor.GetCreationTimestamp())
 			}
+		case "apply":
+			so.Force = s.force
+			so.Object = json.RawMessage(s.object)
+			applied := &unstructured.Unstructured{Object: map[string]any{}}
+			must(json.Unmarshal([]byte(s.object), &applied.Object))
+			liveObj := live
+			if liveObj == nil {
+				// The apply handler's createNewObject: a new object of the served version.
+				liveObj, _ = legacyscheme.Scheme.New(gvk(k))
+			}
+			applyResult, err := fm.Apply(liveObj, applied, s.manager, s.force)
+			if err != nil {
+				// The status the handler writes (errors that are no status are 500s).
+				st := responsewriters.ErrorToAPIStatus(err)
+				eo := &errorOut{Code: st.Code, Reason: string(st.Reason), Message: st.Message, Causes: []causeOut{}}
+				if st.Details != nil {
+					for _, c := range st.Details.Causes {
+						eo.Causes = append(eo.Causes, causeOut{Type: string(c.Type), Message: c.Message, Field: c.Field})
+					}
+				}
+				// Upstream lists the causes of several managers in Go's map order, which
+				// varies from run to run: keep each manager's in order, managers sorted.
+				sort.SliceStable(eo.Causes, func(i, j int) bool { return eo.Causes[i].Message < eo.Causes[j].Message })
+				so.Error = eo
+				so.Expected = []entryOut{}
+				if live != nil {
+					so.Expected = entries(live)
+				}
+				out.Steps = append(out.Steps, so)
+				continue
+			}
+			result = applyResult
+			accessor, err := meta.Accessor(result)
+			must(err)
+			if live == nil {
+				accessor.SetUID(types.UID(createdUID))
+				accessor.SetCreationTimestamp(metav1.Time{Time: now})
+			}
+			// The internal object, as Go marshals it at the served version.
+			internal, err := legacyscheme.Scheme.ConvertToVersion(result, schema.GroupVersion{Group: k.group, Version: runtime.APIVersionInternal})
+			must(err)
+			result = internal
+			so.Result = withoutManagedFields(versioned(k, result))
 		case "scale":
 			so.Replicas = s.replicas
 			result = scale(tc, k, live, s.replicas, s.manager)
