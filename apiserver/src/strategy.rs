@@ -5,7 +5,7 @@
 //! and the default garbage-collection policy.
 //!
 //! Everything here is a small decision over JSON; the handler (`rest`) applies it in upstream's
-//! order. Validation and defaulting of kind-specific fields come with issue 4.
+//! order. Kind-specific validation and defaulting live in `validation::kinds` and `defaults`.
 
 use serde_json::{Value, json};
 

@@ -420,7 +420,6 @@ metadata:
         });
         steps.run("get -o json (one object)", || self.get_json_object());
         steps.run("get -o json (list)", || self.get_json_list());
-        // `--show-managed-fields` waits for the field manager (server-side apply, issue 4).
         steps.run("get -o name", || {
             self.text(
                 &[

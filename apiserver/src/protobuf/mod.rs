@@ -26,9 +26,6 @@
 //!   text; the bytes differ, the JSON they decode to does not. Likewise a JSON number given for a
 //!   quantity is read from serde's text for it (`1e3` → `1000.0` → `1k`, where Go keeps `1e3`).
 
-// The request handlers that will call decode/encode are not written yet; until they are, only the
-// tests use this module.
-
 mod decode;
 mod encode;
 mod gotime;
