@@ -74,10 +74,10 @@ fn push_escaped_rune(out: &mut String, c: char, quote: char) {
     }
 }
 
-/// Go's `strconv.IsPrint`, from the general categories: letters, marks, numbers, punctuation,
-/// symbols and the ASCII space are printable; other separators, controls, format and
-/// private-use characters are not.
-fn is_go_printable(c: char) -> bool {
+/// Go's `strconv.IsPrint` (and `unicode.IsPrint`), from the general categories: letters, marks,
+/// numbers, punctuation, symbols and the ASCII space are printable; other separators, controls,
+/// format and private-use characters are not.
+pub fn is_go_printable(c: char) -> bool {
     let r = c as u32;
     if r < 0x100 {
         return (0x20..=0x7e).contains(&r) || ((0xa1..=0xff).contains(&r) && r != 0xad);

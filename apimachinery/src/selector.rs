@@ -67,7 +67,7 @@ pub const LABEL_VALUE_MAX_LENGTH: usize = 63;
 const DNS1123_SUBDOMAIN_MAX_LENGTH: usize = 253;
 
 /// Upstream's `RegexError`: the message, examples and the regular expression used.
-fn regex_error(msg: &str, re: &str, examples: &[&str]) -> String {
+pub fn regex_error(msg: &str, re: &str, examples: &[&str]) -> String {
     if examples.is_empty() {
         return format!("{msg} (regex used for validation is '{re}')");
     }

@@ -45,7 +45,7 @@ pub(crate) fn manager_of(field_manager: Option<&str>, user_agent: Option<&str>) 
     let prefix = user_agent.unwrap_or("").split('/').next().unwrap_or("");
     let mut out = String::new();
     for c in prefix.chars() {
-        if !is_go_printable(c) {
+        if !ironkube_apimachinery::gocompat::is_go_printable(c) {
             continue;
         }
         if out.len() + c.len_utf8() > FIELD_MANAGER_MAX_LENGTH {
@@ -54,32 +54,6 @@ pub(crate) fn manager_of(field_manager: Option<&str>, user_agent: Option<&str>) 
         out.push(c);
     }
     out
-}
-
-/// Go's `unicode.IsPrint`: graphic characters and the ASCII space (no controls, format
-/// characters, other spaces, separators or private use).
-fn is_go_printable(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    !matches!(c as u32,
-        0xAD
-        | 0x600..=0x605
-        | 0x61C
-        | 0x6DD
-        | 0x70F
-        | 0x180E
-        | 0x200B..=0x200F
-        | 0x202A..=0x202E
-        | 0x2060..=0x2064
-        | 0x2066..=0x206F
-        | 0xFEFF
-        | 0xFFF9..=0xFFFB
-        | 0xE000..=0xF8FF
-        | 0xF0000..=0x10FFFF)
 }
 
 /// The fields a strategy resets, by group, kind and subresource (upstream's

@@ -43,7 +43,7 @@ pub(super) fn write_options(
         ));
     }
     for (at, c) in manager.char_indices() {
-        if c.is_control() || (c.is_whitespace() && c != ' ') {
+        if !ironkube_apimachinery::gocompat::is_go_printable(c) {
             errors.push(FieldError::invalid(
                 "fieldManager",
                 manager.to_string(),

@@ -11,6 +11,7 @@
 //! key prefixes) says "bytes".
 
 use ironkube_apimachinery::gocompat;
+use ironkube_apimachinery::selector::regex_error;
 
 const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const DNS1123_LABEL_ERR_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
@@ -35,28 +36,6 @@ fn max_len_error(length: usize, wording: Wording) -> String {
         Wording::Characters => format!("must be no more than {length} characters"),
         Wording::Bytes => format!("must be no more than {length} bytes"),
     }
-}
-
-/// Upstream's `RegexError`: the message, the examples and the regular expression used.
-fn regex_error(msg: &str, re: &str, examples: &[&str]) -> String {
-    let mut out = String::from(msg);
-    if examples.is_empty() {
-        out.push_str(" (regex used for validation is '");
-    } else {
-        out.push_str(" (e.g. ");
-        for (i, example) in examples.iter().enumerate() {
-            if i > 0 {
-                out.push_str(" or ");
-            }
-            out.push('\'');
-            out.push_str(example);
-            out.push_str("', ");
-        }
-        out.push_str("regex used for validation is '");
-    }
-    out.push_str(re);
-    out.push_str("')");
-    out
 }
 
 fn is_lower_alnum(b: u8) -> bool {

@@ -603,45 +603,6 @@ pub(crate) fn validate_kube_finalizers(meta: &ObjectMeta<'_>) -> Vec<FieldError>
         .collect()
 }
 
-/// Whether Go's `unicode.IsPrint` holds: graphic characters and the ASCII space. Control,
-/// format, private-use and separator characters are not printable; code points unassigned in
-/// Unicode are taken as printable.
-fn is_go_printable(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    let format_or_private = matches!(
-        u32::from(c),
-        0xAD | 0x600..=0x605
-            | 0x61C
-            | 0x6DD
-            | 0x70F
-            | 0x890..=0x891
-            | 0x8E2
-            | 0x180E
-            | 0x200B..=0x200F
-            | 0x202A..=0x202E
-            | 0x2060..=0x2064
-            | 0x2066..=0x206F
-            | 0xFEFF
-            | 0xFFF9..=0xFFFB
-            | 0x110BD
-            | 0x110CD
-            | 0x13430..=0x1343F
-            | 0x1BCA0..=0x1BCA3
-            | 0x1D173..=0x1D17A
-            | 0xE0001
-            | 0xE0020..=0xE007F
-            | 0xE000..=0xF8FF
-            | 0xF0000..=0xFFFFD
-            | 0x100000..=0x10FFFD
-    );
-    !format_or_private
-}
-
 /// Upstream's `ValidateManagedFields`.
 fn validate_managed_fields(entries: &[ManagedField<'_>], path: &FieldPath) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -675,7 +636,7 @@ fn validate_managed_fields(entries: &[ManagedField<'_>], path: &FieldPath) -> Ve
             ));
         }
         for (position, c) in entry.manager.char_indices() {
-            if !is_go_printable(c) {
+            if !ironkube_apimachinery::gocompat::is_go_printable(c) {
                 errors.push(FieldError::invalid(
                     &manager_path,
                     entry.manager,

@@ -18,6 +18,7 @@ mod golden;
 
 use ironkube_apimachinery::FieldError;
 use ironkube_apimachinery::field::FieldPath;
+use ironkube_apimachinery::selector::regex_error;
 use ironkube_apimachinery::selector::{validate_label_key, validate_label_value};
 use serde_json::{Map, Value};
 
@@ -186,28 +187,6 @@ fn string_pairs(map: &Map<String, Value>) -> Vec<(&str, &str)> {
     map.iter()
         .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
         .collect()
-}
-
-/// Upstream's `RegexError`.
-fn regex_error(msg: &str, re: &str, examples: &[&str]) -> String {
-    let mut out = String::from(msg);
-    if examples.is_empty() {
-        out.push_str(" (regex used for validation is '");
-    } else {
-        out.push_str(" (e.g. ");
-        for (i, example) in examples.iter().enumerate() {
-            if i > 0 {
-                out.push_str(" or ");
-            }
-            out.push('\'');
-            out.push_str(example);
-            out.push_str("', ");
-        }
-        out.push_str("regex used for validation is '");
-    }
-    out.push_str(re);
-    out.push_str("')");
-    out
 }
 
 /// Upstream's `ValidateDNS1123Label` on a field.
