@@ -12,9 +12,7 @@ use hyper::client::conn::{http1, http2};
 use hyper::header::{ACCEPT, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::RootCertStore;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls_pki_types::ServerName;
 use serde::Serialize;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -72,27 +70,7 @@ impl Endpoint {
         cert: &Path,
         key: &Path,
     ) -> Result<Self, BenchError> {
-        let tls = |what: &Path, e: &dyn std::fmt::Display| {
-            BenchError::Tls(format!("{}: {e}", what.display()))
-        };
-        let mut roots = RootCertStore::empty();
-        for ca_cert in CertificateDer::pem_file_iter(ca).map_err(|e| tls(ca, &e))? {
-            roots
-                .add(ca_cert.map_err(|e| tls(ca, &e))?)
-                .map_err(|e| tls(ca, &e))?;
-        }
-        let chain = CertificateDer::pem_file_iter(cert)
-            .map_err(|e| tls(cert, &e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| tls(cert, &e))?;
-        let private_key = PrivateKeyDer::from_pem_file(key).map_err(|e| tls(key, &e))?;
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| BenchError::Tls(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_client_auth_cert(chain, private_key)
-            .map_err(|e| BenchError::Tls(e.to_string()))?;
+        let mut config = ironkube_apiserver_harness::client_tls_config(ca, cert, key)?;
         config.alpn_protocols = vec![match protocol {
             Protocol::Http2 => b"h2".to_vec(),
             Protocol::Http1 => b"http/1.1".to_vec(),

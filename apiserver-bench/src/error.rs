@@ -20,9 +20,6 @@ pub(crate) enum BenchError {
         #[source]
         source: std::io::Error,
     },
-    /// The client's TLS configuration could not be built.
-    #[error("client TLS: {0}")]
-    Tls(String),
     /// Connecting to, or talking HTTP with, a server failed.
     #[error("{what}: {source}")]
     Http {

@@ -46,6 +46,9 @@ pub enum HarnessError {
     /// A binary could not be found or built.
     #[error("{0}")]
     Binary(String),
+    /// The client's TLS configuration could not be built.
+    #[error("client TLS: {0}")]
+    Tls(String),
 }
 
 impl HarnessError {
@@ -94,6 +97,39 @@ impl Certs {
             service_account_pub,
         })
     }
+}
+
+/// A TLS client configuration (ring, safe protocol versions) trusting the CA in `ca` and
+/// presenting the certificate chain in `cert` with the key in `key`, all PEM files; the caller
+/// sets the ALPN protocols.
+pub fn client_tls_config(
+    ca: &Path,
+    cert: &Path,
+    key: &Path,
+) -> Result<rustls::ClientConfig, HarnessError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let tls = |what: &Path, e: &dyn std::fmt::Display| {
+        HarnessError::Tls(format!("{}: {e}", what.display()))
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for ca_cert in CertificateDer::pem_file_iter(ca).map_err(|e| tls(ca, &e))? {
+        roots
+            .add(ca_cert.map_err(|e| tls(ca, &e))?)
+            .map_err(|e| tls(ca, &e))?;
+    }
+    let chain = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| tls(cert, &e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| tls(cert, &e))?;
+    let private_key = PrivateKeyDer::from_pem_file(key).map_err(|e| tls(key, &e))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| HarnessError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, private_key)
+        .map_err(|e| HarnessError::Tls(e.to_string()))
 }
 
 /// Which API server.

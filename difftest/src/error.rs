@@ -23,9 +23,6 @@ pub(crate) enum DiffError {
     /// Certificates, binaries or server processes could not be set up.
     #[error(transparent)]
     Harness(#[from] ironkube_apiserver_harness::HarnessError),
-    /// TLS client set-up failed.
-    #[error("TLS: {0}")]
-    Tls(String),
     /// An HTTP exchange failed below the HTTP status level.
     #[error("{what}: {reason}")]
     Http {
