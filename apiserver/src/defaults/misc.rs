@@ -1,7 +1,5 @@
 //! The smaller groups: scheduling, discovery, resource, certificates and authentication.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde_json::json;
 
 use super::{Object, child, default_unset, default_zero, each, present, string};
@@ -96,35 +94,5 @@ fn toleration(toleration: &mut Object) {
 
 /// `SetDefaults_DeviceTaint`: the time the taint was added is now, to the second.
 fn taint(taint: &mut Object) {
-    default_unset(taint, "timeAdded", json!(now_rfc3339()));
-}
-
-/// The current UTC time as Go's metav1.Time writes it (RFC 3339, whole seconds).
-fn now_rfc3339() -> String {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
-    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
-    let rest = seconds % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    default_unset(taint, "timeAdded", json!(crate::rest::now_rfc3339()));
 }

@@ -28,7 +28,7 @@
 
 mod decode;
 mod encode;
-mod gotime;
+pub(crate) mod gotime;
 mod schema;
 mod wire;
 
