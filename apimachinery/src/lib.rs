@@ -17,6 +17,7 @@
 pub mod continue_token;
 pub mod field;
 pub mod gocompat;
+pub mod goduration;
 pub mod gojson;
 mod gotypes;
 pub mod meta;

@@ -101,8 +101,8 @@ pub struct ResourceInfo {
     ///
     /// Known missing, left to later issues: `pods/binding`, `pods/eviction`, `pods/exec`,
     /// `pods/log`, `pods/proxy`, `pods/attach`, `pods/portforward`, `pods/ephemeralcontainers`,
-    /// `pods/resize`, `nodes/proxy`, `services/proxy`, `serviceaccounts/token`,
-    /// `namespaces/finalize` and `certificatesigningrequests/approval`.
+    /// `pods/resize`, `nodes/proxy`, `services/proxy`, `serviceaccounts/token`
+    /// and `certificatesigningrequests/approval`.
     pub subresources: Vec<SubresourceInfo>,
     /// Whether `version` is the group's preferred version (the first one discovery lists).
     pub preferred: bool,
@@ -288,6 +288,9 @@ impl ScopeKind for ClusterResourceScope {
 enum Sub {
     /// `status`: the resource's own kind.
     Status,
+    /// `finalize` of namespaces: PUT only, the namespace controller's way to drop its
+    /// `spec.finalizers` entry.
+    Finalize,
     /// `scale`: `autoscaling/v1` `Scale`.
     Scale,
 }
@@ -350,7 +353,7 @@ where
 
 /// The table of built-in resources that kube-apiserver v1.37 serves by default.
 fn rows() -> Vec<Row> {
-    use Sub::{Scale, Status};
+    use Sub::{Finalize, Scale, Status};
     use k8s_openapi::api::{
         admissionregistration, apps, authentication, authorization, autoscaling, batch,
         certificates, coordination, core, discovery, events, flowcontrol, networking, node, policy,
@@ -369,7 +372,7 @@ fn rows() -> Vec<Row> {
         listed::<core::v1::Endpoints>(ALL_VERBS, &["ep"], &[], &[]),
         listed::<core::v1::Event>(ALL_VERBS, &["ev"], &[], &[]),
         listed::<core::v1::LimitRange>(ALL_VERBS, &["limits"], &[], &[]),
-        listed::<core::v1::Namespace>(NO_DELETECOLLECTION, &["ns"], &[], &[Status]),
+        listed::<core::v1::Namespace>(NO_DELETECOLLECTION, &["ns"], &[], &[Finalize, Status]),
         listed::<core::v1::Node>(ALL_VERBS, &["no"], &[], &[Status]),
         listed::<core::v1::PersistentVolumeClaim>(ALL_VERBS, &["pvc"], &[], &[Status]),
         listed::<core::v1::PersistentVolume>(ALL_VERBS, &["pv"], &[], &[Status]),
@@ -628,6 +631,13 @@ fn resource_info(row: &Row, group: &GroupInfo, etcd_prefix: &str) -> ResourceInf
                 version: row.version,
                 kind: row.kind,
                 verbs: SUBRESOURCE_VERBS,
+            },
+            Sub::Finalize => SubresourceInfo {
+                name: "finalize",
+                group: row.group,
+                version: row.version,
+                kind: row.kind,
+                verbs: &["update"],
             },
             Sub::Scale => SubresourceInfo {
                 name: "scale",

@@ -416,6 +416,21 @@ pub(crate) fn prepare_for_update(
     }
 }
 
+/// What an update of a namespace's `/finalize` does (upstream's `namespaceFinalizeStrategy`):
+/// the client's object with the stored status.
+pub(crate) fn prepare_for_finalize_update(new: &mut Value, old: &Value) {
+    if let Some(map) = new.as_object_mut() {
+        match old.get("status") {
+            Some(status) => {
+                map.insert("status".into(), status.clone());
+            }
+            None => {
+                map.remove("status");
+            }
+        }
+    }
+}
+
 /// What an update of `/status` does (upstream's status strategies and
 /// `ResetObjectMetaForStatus`): everything but `status` comes from the stored object, except
 /// `metadata.managedFields` and the resourceVersion precondition the client sent.

@@ -19,6 +19,7 @@ use clap::{Args, Parser, Subcommand};
 use ironkube_apiserver::pki::{Pki, PkiError, ServingNames};
 use ironkube_apiserver::server::{ApiServer, ServerConfig, ServerError};
 use ironkube_apiserver::service_cidr::ServiceCidr;
+use ironkube_controllers::ControllerManagerOptions;
 use ironkube_storage::embedded::EmbeddedStore;
 use ironkube_storage::etcd::{EtcdConfig, EtcdStore, EtcdTls};
 use ironkube_storage::{KvError, KvStore};
@@ -44,6 +45,8 @@ enum Command {
     Server(ServerArgs),
     /// Run the API server alone, with kube-apiserver's flags.
     Apiserver(Box<ApiserverArgs>),
+    /// Run the controller manager, with kube-controller-manager's flags.
+    ControllerManager(Box<ControllerManagerOptions>),
 }
 
 /// Flags of `ironkube server`.
@@ -64,6 +67,9 @@ struct ServerArgs {
     /// The range Service IPs are taken from; its first address is in the serving certificate.
     #[arg(long, default_value = "10.96.0.0/12")]
     service_cluster_ip_range: String,
+    /// Do not run the controller manager in this process.
+    #[arg(long)]
+    disable_controller_manager: bool,
 }
 
 /// etcd flags, as kube-apiserver's.
@@ -94,6 +100,18 @@ struct EtcdArgs {
 struct KubeApiserverCli {
     #[command(flatten)]
     args: ApiserverArgs,
+}
+
+/// The command line when the binary is invoked as `kube-controller-manager`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kube-controller-manager",
+    version,
+    about = "The ironkube controller manager, with kube-controller-manager's flags"
+)]
+struct KubeControllerManagerCli {
+    #[command(flatten)]
+    options: ControllerManagerOptions,
 }
 
 /// Flags of `ironkube apiserver`, under kube-apiserver's names.
@@ -171,6 +189,9 @@ enum MainError {
     /// The HTTPS edge could not start.
     #[error(transparent)]
     Server(#[from] ServerError),
+    /// The controller manager stopped.
+    #[error(transparent)]
+    ControllerManager(#[from] ironkube_controllers::Error),
     /// The tokio runtime or a signal handler could not start.
     #[error("runtime: {0}")]
     Runtime(#[source] std::io::Error),
@@ -192,6 +213,10 @@ fn main() -> ExitCode {
                 match cli.command {
                     Command::Server(args) => server(args).await,
                     Command::Apiserver(args) => apiserver(*args).await,
+                    Command::ControllerManager(options) => {
+                        ironkube_controllers::run(*options, shutdown_signal()).await?;
+                        Ok(())
+                    }
                 }
             })
         });
@@ -215,6 +240,12 @@ fn parse_cli(args: Vec<OsString>) -> Cli {
     if invoked_as.as_deref() == Some("kube-apiserver") {
         Cli {
             command: Command::Apiserver(Box::new(KubeApiserverCli::parse_from(args).args)),
+        }
+    } else if invoked_as.as_deref() == Some("kube-controller-manager") {
+        Cli {
+            command: Command::ControllerManager(Box::new(
+                KubeControllerManagerCli::parse_from(args).options,
+            )),
         }
     } else {
         Cli::parse_from(args)
@@ -271,11 +302,45 @@ async fn server(args: ServerArgs) -> Result<(), MainError> {
             pki.serving_key.clone(),
         )
     };
-    let result = serve(config, &store, || {
+    let controller_manager = if args.disable_controller_manager {
+        None
+    } else {
+        // The in-process controller manager reaches the API through the admin kubeconfig,
+        // as a separate one would; it serves no port of its own.
+        let options = KubeControllerManagerCli::try_parse_from([
+            "kube-controller-manager".into(),
+            format!("--kubeconfig={}", kubeconfig.display()),
+            "--secure-port=0".into(),
+            format!("--root-ca-file={}", pki.ca_cert.display()),
+        ])
+        .map_err(|err| MainError::Flag(err.to_string()))?
+        .options;
+        Some(options)
+    };
+    let (stop_controllers, controllers_stopped) = tokio::sync::oneshot::channel::<()>();
+    let (controllers_done, controllers_finished) = tokio::sync::oneshot::channel::<()>();
+    // Stopping: the controllers first (they release their lease through the API), then the
+    // server.
+    let before_stop = async move {
+        let _ = stop_controllers.send(());
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), controllers_finished).await;
+    };
+    let result = serve(config, &store, before_stop, || {
         println!(
             "ironkube is serving at {server_url}; to use it: export KUBECONFIG={}",
             kubeconfig.display()
         );
+        if let Some(options) = controller_manager {
+            tokio::spawn(async move {
+                let stopped = async {
+                    let _ = controllers_stopped.await;
+                };
+                if let Err(err) = ironkube_controllers::run(options, stopped).await {
+                    tracing::error!(%err, "the controller manager stopped");
+                }
+                let _ = controllers_done.send(());
+            });
+        }
     })
     .await;
     store.close().await;
@@ -319,13 +384,19 @@ async fn apiserver(args: ApiserverArgs) -> Result<(), MainError> {
             args.tls_private_key_file,
         )
     };
-    let result = serve(config, &store, || {}).await;
+    let result = serve(config, &store, async {}, || {}).await;
     store.close().await;
     result
 }
 
-/// Serves until Ctrl-C or SIGTERM; `ready` runs once the socket is bound.
-async fn serve(config: ServerConfig, store: &Store, ready: impl FnOnce()) -> Result<(), MainError> {
+/// Serves until Ctrl-C or SIGTERM; `ready` runs once the socket is bound, `before_stop` when
+/// the signal came, before the server stops.
+async fn serve(
+    config: ServerConfig,
+    store: &Store,
+    before_stop: impl Future<Output = ()>,
+    ready: impl FnOnce(),
+) -> Result<(), MainError> {
     let server = ApiServer::bind(config, store.kv()).await?;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(MainError::Runtime)?;
@@ -339,9 +410,26 @@ async fn serve(config: ServerConfig, store: &Store, ready: impl FnOnce()) -> Res
                 _ = tokio::signal::ctrl_c() => tracing::info!("interrupted"),
                 _ = terminate.recv() => tracing::info!("terminated"),
             }
+            before_stop.await;
         })
         .await;
     Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => tracing::info!("interrupted"),
+                _ = terminate.recv() => tracing::info!("terminated"),
+            }
+        }
+        Err(err) => {
+            tracing::warn!(%err, "no SIGTERM handler; stopping on Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// The store the API server runs on.

@@ -329,7 +329,7 @@ impl Encoder<'_> {
             Custom::Duration => {
                 let nanos = match json {
                     None => 0,
-                    Some(Value::String(text)) => gotime::parse_duration(text)
+                    Some(Value::String(text)) => ironkube_apimachinery::goduration::parse(text)
                         .ok_or_else(|| Fault::new(format!("invalid duration {text:?}")))?,
                     Some(other) => return Err(type_error("a duration string", other)),
                 };

@@ -317,7 +317,7 @@ fn golden_durations_format_and_parse_as_upstream() {
             case.nanos
         );
         assert_eq!(
-            gotime::parse_duration(&case.out),
+            ironkube_apimachinery::goduration::parse(&case.out),
             Some(case.nanos),
             "{}",
             case.out

@@ -206,7 +206,7 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
     let subresource = request.subresource.clone();
     let verbs = match subresource.as_str() {
         "" => info.verbs,
-        "status" | "scale" => match info.subresource(&subresource) {
+        "status" | "scale" | "finalize" => match info.subresource(&subresource) {
             Some(sub) => sub.verbs,
             None => return Err(Box::new(not_found())),
         },

@@ -478,7 +478,10 @@ fn update_object(
         )
         .into());
     }
-    if ctx.subresource == "status" {
+    if ctx.subresource == "finalize" {
+        // Upstream's finalize strategy: everything from the client but the status.
+        strategy::prepare_for_finalize_update(&mut new, &old);
+    } else if ctx.subresource == "status" {
         let managed_fields = meta_mut(&mut new).remove("managedFields");
         strategy::prepare_for_status_update(&mut new, &old);
         let meta = meta_mut(&mut new);
@@ -501,6 +504,15 @@ fn update_object(
     let finalizers_left = meta(&new, "finalizers")
         .and_then(Value::as_array)
         .is_some_and(|f| !f.is_empty());
+    // A namespace also waits for its `spec.finalizers` (upstream's namespace
+    // `ShouldDeleteDuringUpdate`); it goes when the controller deletes it again.
+    let finalizers_left = finalizers_left
+        || (ctx.info.group.is_empty()
+            && ctx.info.resource == "namespaces"
+            && new
+                .pointer("/spec/finalizers")
+                .and_then(Value::as_array)
+                .is_some_and(|f| !f.is_empty()));
     let deleting = meta(&old, "deletionTimestamp").is_some_and(|t| !t.is_null());
     let grace = meta(&old, "deletionGracePeriodSeconds").and_then(Value::as_i64);
     if !finalizers_left && deleting && grace.unwrap_or(0) == 0 {

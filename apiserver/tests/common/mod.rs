@@ -40,7 +40,6 @@ pub const LEFT_OUT_SUBRESOURCES: &[&str] = &[
     "ephemeralcontainers",
     "eviction",
     "exec",
-    "finalize",
     "log",
     "portforward",
     "proxy",
