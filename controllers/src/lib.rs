@@ -58,18 +58,18 @@ pub enum Error {
 #[derive(Clone)]
 pub(crate) struct Context {
     /// The API client.
-    pub client: kube::Client,
+    pub(crate) client: kube::Client,
     /// The flags.
-    pub options: Arc<ControllerManagerOptions>,
+    pub(crate) options: Arc<ControllerManagerOptions>,
     /// Counters served at `/metrics`.
-    pub metrics: Arc<Metrics>,
+    pub(crate) metrics: Arc<Metrics>,
     /// The CA bundle published in every namespace (`--root-ca-file`, else the kubeconfig's).
-    pub root_ca: Option<String>,
+    pub(crate) root_ca: Option<String>,
 }
 
 impl Context {
     /// An event recorder reporting as `controller` (upstream's component names).
-    pub fn recorder(&self, controller: &str) -> kube::runtime::events::Recorder {
+    pub(crate) fn recorder(&self, controller: &str) -> kube::runtime::events::Recorder {
         kube::runtime::events::Recorder::new(
             self.client.clone(),
             kube::runtime::events::Reporter {

@@ -70,6 +70,10 @@ struct ServerArgs {
     /// Do not run the controller manager in this process.
     #[arg(long)]
     disable_controller_manager: bool,
+    /// A kube-controller-manager flag for the in-process controller manager, as `name=value`
+    /// (k3s's `--kube-controller-manager-arg`); repeatable.
+    #[arg(long = "kube-controller-manager-arg", value_name = "NAME=VALUE")]
+    kube_controller_manager_args: Vec<String>,
 }
 
 /// etcd flags, as kube-apiserver's.
@@ -307,14 +311,20 @@ async fn server(args: ServerArgs) -> Result<(), MainError> {
     } else {
         // The in-process controller manager reaches the API through the admin kubeconfig,
         // as a separate one would; it serves no port of its own.
-        let options = KubeControllerManagerCli::try_parse_from([
-            "kube-controller-manager".into(),
+        let mut argv = vec![
+            "kube-controller-manager".to_string(),
             format!("--kubeconfig={}", kubeconfig.display()),
             "--secure-port=0".into(),
             format!("--root-ca-file={}", pki.ca_cert.display()),
-        ])
-        .map_err(|err| MainError::Flag(err.to_string()))?
-        .options;
+        ];
+        argv.extend(
+            args.kube_controller_manager_args
+                .iter()
+                .map(|arg| format!("--{}", arg.trim_start_matches('-'))),
+        );
+        let options = KubeControllerManagerCli::try_parse_from(argv)
+            .map_err(|err| MainError::Flag(err.to_string()))?
+            .options;
         Some(options)
     };
     let (stop_controllers, controllers_stopped) = tokio::sync::oneshot::channel::<()>();
