@@ -486,13 +486,18 @@ func (r *run) main(kubeconfig, contentType, namespace string, restart bool, work
 	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("create namespace %s: %w", namespace, err)
 	}
-	// ServiceAccount admission refuses pods whose account does not exist, and no controller
-	// creates the default one here.
-	if _, err := client.CoreV1().ServiceAccounts(namespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
+	// ServiceAccount admission refuses pods whose account does not exist; the serviceaccount
+	// controller makes the default one, perhaps not yet.
+	if _, err := client.CoreV1().ServiceAccounts(namespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create service account: %w", err)
 	}
 
-	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(namespace))
+	// The informers follow this program's objects only: the root CA publisher puts
+	// kube-root-ca.crt into every namespace.
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(namespace),
+		informers.WithTweakListOptions(func(options *metav1.ListOptions) {
+			options.FieldSelector = "metadata.name!=kube-root-ca.crt"
+		}))
 	sharedInformers := map[string]cache.SharedIndexInformer{
 		"configmaps": factory.Core().V1().ConfigMaps().Informer(),
 		"pods":       factory.Core().V1().Pods().Informer(),
