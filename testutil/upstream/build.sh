@@ -6,6 +6,7 @@
 #
 #   testutil/upstream/build.sh                   # kube-apiserver
 #   testutil/upstream/build.sh kube-apiserver    # the same, named
+#   testutil/upstream/build.sh kube-controller-manager
 #
 # A binary that is already there is not built again (delete it, or set IRONKUBE_UPSTREAM_REBUILD=1).
 # The build follows upstream's release build (hack/lib/golang.sh): CGO off for the server binaries,
@@ -26,6 +27,7 @@ fi
 package_of() {
   case "$1" in
     kube-apiserver) echo "k8s.io/kubernetes/cmd/kube-apiserver" ;;
+    kube-controller-manager) echo "k8s.io/kubernetes/cmd/kube-controller-manager" ;;
     *) echo "build.sh: no package known for '$1'" >&2; return 1 ;;
   esac
 }
