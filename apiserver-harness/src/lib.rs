@@ -353,6 +353,16 @@ pub fn binary_version(binary: &Path) -> String {
 /// The kube-apiserver to run: the one given, or what `testutil/upstream/build.sh` builds (or
 /// finds in its cache; it prints the binary's path last).
 pub fn upstream_binary(given: Option<&Path>, flag: &str) -> Result<PathBuf, HarnessError> {
+    upstream_named_binary("kube-apiserver", given, flag)
+}
+
+/// The upstream binary `name` (`kube-apiserver`, `kube-controller-manager`) to run: the one
+/// given, or what `testutil/upstream/build.sh <name>` builds or finds in its cache.
+pub fn upstream_named_binary(
+    name: &str,
+    given: Option<&Path>,
+    flag: &str,
+) -> Result<PathBuf, HarnessError> {
     if let Some(path) = given {
         return if path.is_file() {
             Ok(path.to_path_buf())
@@ -367,6 +377,7 @@ pub fn upstream_binary(given: Option<&Path>, flag: &str) -> Result<PathBuf, Harn
     eprintln!("upstream: {} …", script.display());
     let output = Command::new("bash")
         .arg(&script)
+        .arg(name)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
