@@ -430,12 +430,40 @@ async fn finalizers_hold_deletion(backend: Backend) {
         "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"Sideways\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""
     );
 
-    // Pods are returned whole when deleted.
+    // Pods need their service account (the ServiceAccount admission plugin; no controller
+    // manager runs here to make `default`).
     let pod = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}});
+    let refused = admin.post("/api/v1/namespaces/default/pods", &pod).await;
+    assert_eq!(refused.code, 403);
+    assert_eq!(
+        refused.json()["message"],
+        "pods \"p\" is forbidden: error looking up service account default/default: serviceaccount \"default\" not found"
+    );
+    let account = json!({"metadata": {"name": "default"}});
+    assert_eq!(
+        admin
+            .post("/api/v1/namespaces/default/serviceaccounts", &account)
+            .await
+            .code,
+        201
+    );
+    // Pods are returned whole when deleted.
     let created = admin
         .post("/api/v1/namespaces/default/pods", &pod)
         .await
         .json();
+    assert_eq!(created["spec"]["serviceAccountName"], "default");
+    let volume = &created["spec"]["volumes"][0];
+    let volume_name = volume["name"].as_str().unwrap();
+    assert!(volume_name.starts_with("kube-api-access-") && volume_name.len() == 21);
+    assert_eq!(
+        volume["projected"]["sources"][0],
+        json!({"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}})
+    );
+    assert_eq!(
+        created["spec"]["containers"][0]["volumeMounts"],
+        json!([{"name": volume_name, "readOnly": true, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}])
+    );
     assert_eq!(created["status"]["phase"], "Pending");
     assert_eq!(created["status"]["qosClass"], "BestEffort");
     let deleted = admin.delete("/api/v1/namespaces/default/pods/p").await;

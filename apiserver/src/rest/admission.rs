@@ -137,14 +137,16 @@ const DEFAULT_TOLERATION_KEYS: [&str; 2] = [
     "node.kubernetes.io/unreachable",
 ];
 
-/// Upstream's mutating admission of a new pod that exists so far: `Priority` (the priority
-/// from the pod's PriorityClass, or the global default, or 0) and `DefaultTolerationSeconds`.
+/// Upstream's mutating admission of a new pod that exists so far: `ServiceAccount` (the
+/// account defaulted and required, its token mounted), `Priority` (the priority from the
+/// pod's PriorityClass, or the global default, or 0) and `DefaultTolerationSeconds`.
 pub(super) async fn admit_pod(ctx: &Ctx, pod: &mut Value) -> Result<(), Box<Status>> {
     let name = pod
         .pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
+    service_account(ctx, pod, &name).await?;
     let (class, priority, preemption) = pod_priority(ctx, pod, &name).await?;
     if let Some(given) = pod.pointer("/spec/priority").and_then(Value::as_i64)
         && given != priority
@@ -189,6 +191,171 @@ pub(super) async fn admit_pod(ctx: &Ctx, pod: &mut Value) -> Result<(), Box<Stat
         }
     }
     Ok(())
+}
+
+/// Where the `ServiceAccount` plugin mounts the token volume in every container.
+const TOKEN_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/// Upstream's `ServiceAccount` admission of a new pod (mirror pods aside): the account
+/// defaults to `default` and must exist (the default one is waited for briefly, as upstream
+/// does in a new namespace); unless automounting is off (pod first, then account), a projected
+/// `kube-api-access-xxxxx` volume (a bound token, `kube-root-ca.crt`, the namespace) is mounted
+/// read-only in every init and app container that has nothing at the token path; the account's
+/// image pull secrets apply when the pod names none.
+async fn service_account(ctx: &Ctx, pod: &mut Value, name: &str) -> Result<(), Box<Status>> {
+    if pod
+        .pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+        .is_some()
+    {
+        return Ok(());
+    }
+    let namespace = ctx.namespace.clone().unwrap_or_default();
+    if !pod.get("spec").is_some_and(Value::is_object) {
+        pod["spec"] = json!({});
+    }
+    let account_name = match pod
+        .pointer("/spec/serviceAccountName")
+        .and_then(Value::as_str)
+    {
+        Some(given) if !given.is_empty() => given.to_string(),
+        _ => {
+            pod["spec"]["serviceAccountName"] = json!("default");
+            pod["spec"]["serviceAccount"] = json!("default");
+            "default".to_string()
+        }
+    };
+    let forbidden = |message: String| {
+        Box::new(Status::forbidden(
+            "",
+            "pods",
+            name,
+            &format!("error looking up service account {namespace}/{account_name}: {message}"),
+        ))
+    };
+    let Some(info) = ctx.state.registry.get("", "v1", "serviceaccounts") else {
+        return Ok(());
+    };
+    let Some(accounts) = ctx.state.resources.get(info).cloned() else {
+        return Ok(());
+    };
+    // The cache first, then live reads: ten, 100-200 ms apart, for `default` (the controller
+    // may not have made it yet in a new namespace), one for any other.
+    let attempts = if account_name == "default" { 11 } else { 2 };
+    let pause = std::time::Duration::from_millis(100 + fastrand::u64(..100));
+    let mut account = None;
+    for attempt in 0..attempts {
+        if attempt > 1 {
+            tokio::time::sleep(pause).await;
+        }
+        let revision = (attempt == 0).then_some("0");
+        match accounts
+            .cache
+            .get(Some(&namespace), &account_name, revision)
+            .await
+        {
+            Ok(found) => {
+                account = Some(found.value().clone());
+                break;
+            }
+            Err(StorageError::NotFound { .. }) => {}
+            Err(err) => return Err(forbidden(err.to_string())),
+        }
+    }
+    let Some(account) = account else {
+        return Err(forbidden(format!(
+            "serviceaccount \"{account_name}\" not found"
+        )));
+    };
+    let automount = pod
+        .pointer("/spec/automountServiceAccountToken")
+        .and_then(Value::as_bool)
+        .or_else(|| {
+            account
+                .get("automountServiceAccountToken")
+                .and_then(Value::as_bool)
+        })
+        .unwrap_or(true);
+    if automount {
+        mount_token(pod);
+    }
+    let pull_secrets_given = pod
+        .pointer("/spec/imagePullSecrets")
+        .and_then(Value::as_array)
+        .is_some_and(|s| !s.is_empty());
+    if !pull_secrets_given
+        && let Some(secrets) = account.get("imagePullSecrets").and_then(Value::as_array)
+        && !secrets.is_empty()
+    {
+        let names: Vec<Value> = secrets
+            .iter()
+            .map(|s| json!({"name": s.get("name").cloned().unwrap_or(json!(""))}))
+            .collect();
+        pod["spec"]["imagePullSecrets"] = Value::Array(names);
+    }
+    Ok(())
+}
+
+/// The token volume and its mounts (upstream's `mountServiceAccountToken`).
+fn mount_token(pod: &mut Value) {
+    let existing = pod
+        .pointer("/spec/volumes")
+        .and_then(Value::as_array)
+        .and_then(|volumes| {
+            volumes
+                .iter()
+                .filter_map(|v| v.get("name").and_then(Value::as_str))
+                .find(|n| n.starts_with("kube-api-access-"))
+                .map(str::to_string)
+        });
+    let volume_name = existing
+        .clone()
+        .unwrap_or_else(|| super::write::generate_name("kube-api-access-"));
+    let mount = json!({"name": volume_name, "readOnly": true, "mountPath": TOKEN_MOUNT_PATH});
+    let mut needs_volume = false;
+    for list in ["initContainers", "containers"] {
+        let Some(containers) = pod["spec"].get_mut(list).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for container in containers {
+            let mounted = container
+                .get("volumeMounts")
+                .and_then(Value::as_array)
+                .is_some_and(|mounts| {
+                    mounts.iter().any(|m| {
+                        m.get("mountPath").and_then(Value::as_str) == Some(TOKEN_MOUNT_PATH)
+                    })
+                });
+            if mounted {
+                continue;
+            }
+            needs_volume = true;
+            if let Some(object) = container.as_object_mut() {
+                let mounts = object.entry("volumeMounts").or_insert_with(|| json!([]));
+                if let Some(mounts) = mounts.as_array_mut() {
+                    mounts.push(mount.clone());
+                }
+            }
+        }
+    }
+    if existing.is_none() && needs_volume {
+        let volume = json!({
+            "name": volume_name,
+            "projected": {
+                "defaultMode": 420,
+                "sources": [
+                    {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+                    {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                    {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+                ],
+            },
+        });
+        if let Some(spec) = pod["spec"].as_object_mut() {
+            let volumes = spec.entry("volumes").or_insert_with(|| json!([]));
+            if let Some(volumes) = volumes.as_array_mut() {
+                volumes.push(volume);
+            }
+        }
+    }
 }
 
 /// The class name (when the default applies), priority and preemption policy of a pod.

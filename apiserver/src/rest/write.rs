@@ -150,7 +150,7 @@ pub(super) fn ensure_namespace(ctx: &Ctx, object: &mut Value) -> Result<(), Box<
 
 /// A name from a `generateName` prefix (upstream's `SimpleNameGenerator`: at most 58
 /// characters of prefix and five random characters).
-fn generate_name(prefix: &str) -> String {
+pub(super) fn generate_name(prefix: &str) -> String {
     let prefix: String = prefix.chars().take(58).collect();
     let suffix: String = (0..5)
         .map(|_| NAME_ALPHABET[fastrand::usize(..NAME_ALPHABET.len())] as char)
