@@ -18,10 +18,17 @@ pub mod health;
 pub mod leader;
 pub mod options;
 
+mod endpoints;
+mod endpointslice;
+mod endpointslicemirroring;
+mod endpointutil;
+mod informer;
 mod namespace;
+mod nodelifecycle;
 mod reconcile;
 mod rootca;
 mod serviceaccount;
+mod tainteviction;
 
 pub use options::ControllerManagerOptions;
 
@@ -82,14 +89,30 @@ impl Context {
 
 type ControllerFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// How a controller starts: it runs until aborted.
+type StartController = fn(Context) -> ControllerFuture;
+
 /// The controllers ironkube runs, by upstream name.
-const CONTROLLERS: &[(&str, fn(Context) -> ControllerFuture)] = &[
+const CONTROLLERS: &[(&str, StartController)] = &[
     ("namespace-controller", |ctx| Box::pin(namespace::run(ctx))),
     ("serviceaccount-controller", |ctx| {
         Box::pin(serviceaccount::run(ctx))
     }),
     ("root-ca-certificate-publisher-controller", |ctx| {
         Box::pin(rootca::run(ctx))
+    }),
+    ("endpoints-controller", |ctx| Box::pin(endpoints::run(ctx))),
+    ("endpointslice-controller", |ctx| {
+        Box::pin(endpointslice::run(ctx))
+    }),
+    ("endpointslice-mirroring-controller", |ctx| {
+        Box::pin(endpointslicemirroring::run(ctx))
+    }),
+    ("node-lifecycle-controller", |ctx| {
+        Box::pin(nodelifecycle::run(ctx))
+    }),
+    ("taint-eviction-controller", |ctx| {
+        Box::pin(tainteviction::run(ctx))
     }),
 ];
 

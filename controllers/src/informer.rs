@@ -1,0 +1,78 @@
+//! Shared informers for controllers that read several kinds: a reflector (a cache that a watch
+//! keeps current) whose events, once the cache holds them, become reconcile requests. Unlike
+//! a second watch beside `Controller::watches`, a request never reaches the reconciler before
+//! the cache it reads has the change that caused it.
+
+use std::convert::Infallible;
+use std::fmt::Debug;
+
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt as _};
+use kube::Api;
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::{WatchStreamExt as _, reflector, watcher};
+use serde::de::DeserializeOwned;
+
+/// A cache and the stream of its events (already applied to the cache); the stream must be
+/// polled (merged into a controller's queue) for the cache to fill.
+pub(crate) struct Informer<K: kube::Resource<DynamicType = ()> + 'static> {
+    /// What the watch has seen.
+    pub(crate) store: Store<K>,
+    /// Its events, watch errors logged and retried with backoff.
+    pub(crate) events: BoxStream<'static, watcher::Event<K>>,
+}
+
+/// An informer on `api`.
+pub(crate) fn informer<K>(api: Api<K>, config: watcher::Config) -> Informer<K>
+where
+    K: kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    let (store, writer) = reflector::store::<K>();
+    let events = reflector::reflector(writer, watcher(api, config).default_backoff())
+        .filter_map(|event| async move {
+            match event {
+                Ok(event) => Some(event),
+                Err(err) => {
+                    tracing::warn!(%err, "watch failed; retrying");
+                    None
+                }
+            }
+        })
+        .boxed();
+    Informer { store, events }
+}
+
+/// The objects an event is about (none for the markers of a relist).
+pub(crate) fn touched<K>(event: &watcher::Event<K>) -> Option<&K> {
+    match event {
+        watcher::Event::Apply(object)
+        | watcher::Event::InitApply(object)
+        | watcher::Event::Delete(object) => Some(object),
+        watcher::Event::Init | watcher::Event::InitDone => None,
+    }
+}
+
+/// Turns an informer's events into reconcile requests for `S` with `map`.
+pub(crate) fn triggers<K, S, I>(
+    events: BoxStream<'static, watcher::Event<K>>,
+    mut map: impl FnMut(&watcher::Event<K>) -> I + Send + 'static,
+) -> BoxStream<'static, Result<ObjectRef<S>, Infallible>>
+where
+    K: Send + 'static,
+    S: kube::Resource<DynamicType = ()> + 'static,
+    I: IntoIterator<Item = ObjectRef<S>>,
+{
+    events
+        .flat_map(move |event| {
+            let refs: Vec<_> = map(&event).into_iter().map(Ok).collect();
+            futures::stream::iter(refs)
+        })
+        .boxed()
+}
+
+/// Every stream merged into one queue.
+pub(crate) fn merge<T: Send + 'static>(
+    streams: Vec<BoxStream<'static, T>>,
+) -> impl Stream<Item = T> + Send + 'static {
+    futures::stream::select_all(streams)
+}

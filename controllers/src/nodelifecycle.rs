@@ -1,0 +1,431 @@
+//! The node lifecycle controller (upstream's `pkg/controller/nodelifecycle`): it watches
+//! kubelets' heartbeats (the Ready condition's `lastHeartbeatTime` and the node's Lease in
+//! `kube-node-lease`), and every `--node-monitor-period` a node silent for longer than
+//! `--node-monitor-grace-period` (`--node-startup-grace-period` before its first report) has
+//! its conditions set to `Unknown`, its pods marked not ready and a `NodeNotReady` event.
+//! It keeps the condition taints: `not-ready`/`unreachable` with NoSchedule and NoExecute,
+//! the pressure taints, and `unschedulable` mirroring `spec.unschedulable`.
+//!
+//! Upstream adds the NoExecute taints through per-zone rate limiters
+//! (`--node-eviction-rate`); here they are added at once.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use futures::StreamExt as _;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod, Taint};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Patch, PatchParams, PostParams};
+use kube::runtime::controller::{Action, applier};
+use kube::runtime::events::{Event, EventType};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
+use kube::{Api, Resource as _, ResourceExt as _};
+use serde_json::json;
+
+use crate::Context;
+use crate::informer::{informer, merge, touched, triggers};
+use crate::reconcile::{ReconcileError, error_policy};
+
+const NAME: &str = "node-lifecycle-controller";
+/// The component events are reported as.
+const COMPONENT: &str = "node-controller";
+/// The namespace of node leases.
+const LEASE_NAMESPACE: &str = "kube-node-lease";
+/// The taint of a node whose Ready condition is False.
+pub(crate) const NOT_READY_TAINT: &str = "node.kubernetes.io/not-ready";
+/// The taint of a node whose Ready condition is Unknown.
+pub(crate) const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
+/// The taint of a cordoned node.
+const UNSCHEDULABLE_TAINT: &str = "node.kubernetes.io/unschedulable";
+/// The conditions set to Unknown when the kubelet goes silent.
+const MONITORED_CONDITIONS: [&str; 4] = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"];
+/// Condition → (status → NoSchedule taint key), upstream's `nodeConditionToTaintKeyStatusMap`.
+const CONDITION_TAINTS: [(&str, &str, &str); 6] = [
+    ("Ready", "False", NOT_READY_TAINT),
+    ("Ready", "Unknown", UNREACHABLE_TAINT),
+    (
+        "MemoryPressure",
+        "True",
+        "node.kubernetes.io/memory-pressure",
+    ),
+    ("DiskPressure", "True", "node.kubernetes.io/disk-pressure"),
+    (
+        "NetworkUnavailable",
+        "True",
+        "node.kubernetes.io/network-unavailable",
+    ),
+    ("PIDPressure", "True", "node.kubernetes.io/pid-pressure"),
+];
+
+/// What the controller last saw of a node's kubelet.
+struct Health {
+    /// The Ready condition's `lastHeartbeatTime` last seen.
+    heartbeat: Option<Timestamp>,
+    /// The Lease's `renewTime` last seen.
+    renewed: Option<Timestamp>,
+    /// When either last changed (local time, so clock skew does not matter).
+    probed: Instant,
+    /// The Ready status last seen.
+    ready: Option<String>,
+}
+
+struct State {
+    ctx: Context,
+    leases: Store<Lease>,
+    pods: Store<Pod>,
+    health: Mutex<HashMap<String, Health>>,
+    known: Mutex<HashSet<String>>,
+}
+
+pub(crate) async fn run(ctx: Context) {
+    let client = ctx.client.clone();
+    let nodes = informer(Api::<Node>::all(client.clone()), watcher::Config::default());
+    let leases = informer(
+        Api::<Lease>::namespaced(client.clone(), LEASE_NAMESPACE),
+        watcher::Config::default(),
+    );
+    let pods = informer(Api::<Pod>::all(client.clone()), watcher::Config::default());
+    let state = Arc::new(State {
+        ctx,
+        leases: leases.store.clone(),
+        pods: pods.store.clone(),
+        health: Mutex::new(HashMap::new()),
+        known: Mutex::new(HashSet::new()),
+    });
+    let on_node = {
+        let state = state.clone();
+        move |event: &watcher::Event<Node>| {
+            let Some(node) = touched(event) else {
+                return Vec::new();
+            };
+            let name = node.name_any();
+            let deleted = matches!(event, watcher::Event::Delete(_));
+            let mut known = state.known.lock().unwrap_or_else(|e| e.into_inner());
+            if deleted {
+                known.remove(&name);
+                state
+                    .health
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&name);
+                node_event(
+                    &state,
+                    node,
+                    "RemovingNode",
+                    format!("Removing Node {name} from Controller"),
+                );
+                return Vec::new();
+            }
+            if known.insert(name.clone()) {
+                node_event(
+                    &state,
+                    node,
+                    "RegisteredNode",
+                    format!("Registered Node {name} in Controller"),
+                );
+            }
+            vec![ObjectRef::from_obj(node)]
+        }
+    };
+    let on_lease = |event: &watcher::Event<Lease>| {
+        touched(event)
+            .map(|lease| vec![ObjectRef::<Node>::new(&lease.name_any())])
+            .unwrap_or_default()
+    };
+    let on_pod = |_: &watcher::Event<Pod>| Vec::<ObjectRef<Node>>::new();
+    let queue = merge(vec![
+        triggers(nodes.events, on_node),
+        triggers(leases.events, on_lease),
+        triggers(pods.events, on_pod),
+    ]);
+    let policy = error_policy::<Node>(NAME);
+    applier(
+        |node, state: Arc<State>| Box::pin(reconcile(node, state)),
+        move |node, err, state: Arc<State>| policy(node, err, Arc::new(state.ctx.clone())),
+        state,
+        nodes.store,
+        queue,
+        kube::runtime::controller::Config::default(),
+    )
+    .for_each(|_| async {})
+    .await;
+}
+
+/// A `Node <name> event: ...` event on a node.
+fn node_event(state: &Arc<State>, node: &Node, reason: &'static str, what: String) {
+    let name = node.name_any();
+    publish(state, node, reason, format!("Node {name} event: {what}"));
+}
+
+/// Publishes a Normal event on `node` in the background.
+fn publish(state: &Arc<State>, node: &Node, reason: &'static str, note: String) {
+    let recorder = state.ctx.recorder(COMPONENT);
+    let reference = node.object_ref(&());
+    tokio::spawn(async move {
+        let _ = recorder
+            .publish(
+                &Event {
+                    type_: EventType::Normal,
+                    reason: reason.into(),
+                    note: Some(note),
+                    action: "NodeLifecycle".into(),
+                    secondary: None,
+                },
+                &reference,
+            )
+            .await;
+    });
+}
+
+fn condition<'a>(node: &'a Node, kind: &str) -> Option<&'a NodeCondition> {
+    node.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == kind))
+}
+
+async fn reconcile(node: Arc<Node>, state: Arc<State>) -> Result<Action, ReconcileError> {
+    let ctx = &state.ctx;
+    ctx.metrics.inc("ironkube_controller_syncs_total", NAME);
+    let _ = state.leases.wait_until_ready().await;
+    let _ = state.pods.wait_until_ready().await;
+    let name = node.name_any();
+    let period = ctx.options.node_monitor_period;
+    let nodes = Api::<Node>::all(ctx.client.clone());
+
+    // The kubelet's last sign of life, observed locally.
+    let heartbeat = condition(&node, "Ready")
+        .and_then(|c| c.last_heartbeat_time.as_ref())
+        .map(|t| t.0);
+    let renewed = state
+        .leases
+        .get(&ObjectRef::<Lease>::new(&name).within(LEASE_NAMESPACE))
+        .and_then(|l| {
+            l.spec
+                .as_ref()
+                .and_then(|s| s.renew_time.as_ref())
+                .map(|t| t.0)
+        });
+    let (since_probe, observed_ready) = {
+        let mut health = state.health.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = health.entry(name.clone()).or_insert_with(|| Health {
+            heartbeat,
+            renewed,
+            probed: Instant::now(),
+            ready: None,
+        });
+        if entry.heartbeat != heartbeat && heartbeat.is_some() {
+            entry.heartbeat = heartbeat;
+            entry.probed = Instant::now();
+        }
+        if entry.renewed != renewed && renewed.is_some() {
+            entry.renewed = renewed;
+            entry.probed = Instant::now();
+        }
+        (entry.probed.elapsed(), entry.ready.clone())
+    };
+    let never_reported = condition(&node, "Ready").is_none();
+    let grace = if never_reported {
+        ctx.options.node_startup_grace_period
+    } else {
+        ctx.options.node_monitor_grace_period
+    };
+
+    let mut node = (*node).clone();
+    if since_probe > grace {
+        let now = Time(Timestamp::now());
+        let created = node.metadata.creation_timestamp.clone();
+        let status = node.status.get_or_insert_with(Default::default);
+        let conditions = status.conditions.get_or_insert_with(Vec::new);
+        let mut changed = false;
+        for kind in MONITORED_CONDITIONS {
+            match conditions.iter_mut().find(|c| c.type_ == kind) {
+                None => {
+                    conditions.push(NodeCondition {
+                        type_: kind.into(),
+                        status: "Unknown".into(),
+                        reason: Some("NodeStatusNeverUpdated".into()),
+                        message: Some("Kubelet never posted node status.".into()),
+                        last_heartbeat_time: created.clone(),
+                        last_transition_time: Some(now.clone()),
+                    });
+                    changed = true;
+                }
+                Some(c) if c.status != "Unknown" => {
+                    c.status = "Unknown".into();
+                    c.reason = Some("NodeStatusUnknown".into());
+                    c.message = Some("Kubelet stopped posting node status.".into());
+                    c.last_transition_time = Some(now.clone());
+                    changed = true;
+                }
+                Some(_) => {}
+            }
+        }
+        if changed {
+            tracing::info!(node = %name, "node stopped posting status; conditions set to Unknown");
+            node = nodes
+                .replace_status(&name, &PostParams::default(), &node)
+                .await?;
+        }
+    }
+
+    let ready = condition(&node, "Ready").map(|c| c.status.clone());
+    update_taints(&nodes, &node, ready.as_deref()).await?;
+
+    if let Some(ready) = &ready {
+        if ready != "True" && observed_ready.as_deref() == Some("True") {
+            publish(
+                &state,
+                &node,
+                "NodeNotReady",
+                format!("Node {name} status is now: NodeNotReady"),
+            );
+            mark_pods_not_ready(&state, &name).await?;
+        }
+        let mut health = state.health.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = health.get_mut(&name) {
+            entry.ready = Some(ready.clone());
+        }
+    }
+    Ok(Action::requeue(period))
+}
+
+/// Brings the controller's taints in line with the conditions and `spec.unschedulable`.
+async fn update_taints(
+    nodes: &Api<Node>,
+    node: &Node,
+    ready: Option<&str>,
+) -> Result<(), ReconcileError> {
+    let mut wanted: Vec<(&str, &str)> = Vec::new();
+    for (kind, status, key) in CONDITION_TAINTS {
+        if condition(node, kind).is_some_and(|c| c.status == status) {
+            wanted.push((key, "NoSchedule"));
+        }
+    }
+    if node.spec.as_ref().and_then(|s| s.unschedulable) == Some(true) {
+        wanted.push((UNSCHEDULABLE_TAINT, "NoSchedule"));
+    }
+    match ready {
+        Some("False") => wanted.push((NOT_READY_TAINT, "NoExecute")),
+        Some("Unknown") => wanted.push((UNREACHABLE_TAINT, "NoExecute")),
+        _ => {}
+    }
+    let managed: BTreeMap<&str, ()> = CONDITION_TAINTS
+        .iter()
+        .map(|(_, _, key)| (*key, ()))
+        .chain([(UNSCHEDULABLE_TAINT, ())])
+        .collect();
+    let current: Vec<Taint> = node
+        .spec
+        .as_ref()
+        .and_then(|s| s.taints.clone())
+        .unwrap_or_default();
+    let mut taints: Vec<Taint> = current
+        .iter()
+        .filter(|t| {
+            !managed.contains_key(t.key.as_str())
+                || wanted.contains(&(t.key.as_str(), t.effect.as_str()))
+        })
+        .cloned()
+        .collect();
+    for (key, effect) in &wanted {
+        if !taints.iter().any(|t| t.key == *key && t.effect == *effect) {
+            taints.push(Taint {
+                key: (*key).into(),
+                effect: (*effect).into(),
+                value: None,
+                time_added: (*effect == "NoExecute").then(|| Time(Timestamp::now())),
+            });
+        }
+    }
+    if taints == current {
+        return Ok(());
+    }
+    let patch = json!({
+        "metadata": {"resourceVersion": node.resource_version()},
+        "spec": {"taints": if taints.is_empty() { serde_json::Value::Null } else { json!(taints) }},
+    });
+    nodes
+        .patch(
+            &node.name_any(),
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Upstream's `MarkPodsNotReady`: every pod on the node gets Ready=False.
+async fn mark_pods_not_ready(state: &Arc<State>, node: &str) -> Result<(), ReconcileError> {
+    let pods: Vec<Arc<Pod>> = state
+        .pods
+        .state()
+        .into_iter()
+        .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node))
+        .collect();
+    let mut failed = None;
+    for pod in pods {
+        let ready = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"));
+        let Some(ready) = ready else {
+            continue;
+        };
+        if ready.status == "False" {
+            continue;
+        }
+        let mut updated = (*pod).clone();
+        if let Some(c) = updated
+            .status
+            .as_mut()
+            .and_then(|s| s.conditions.as_mut())
+            .and_then(|cs| cs.iter_mut().find(|c| c.type_ == "Ready"))
+        {
+            c.status = "False".into();
+            c.last_transition_time = Some(Time(Timestamp::now()));
+        }
+        let api = Api::<Pod>::namespaced(
+            state.ctx.client.clone(),
+            &pod.namespace().unwrap_or_default(),
+        );
+        match api
+            .replace_status(&pod.name_any(), &PostParams::default(), &updated)
+            .await
+        {
+            Ok(_) => {
+                let recorder = state.ctx.recorder(COMPONENT);
+                let _ = recorder
+                    .publish(
+                        &Event {
+                            type_: EventType::Warning,
+                            reason: "NodeNotReady".into(),
+                            note: Some("Node is not ready".into()),
+                            action: "NodeLifecycle".into(),
+                            secondary: None,
+                        },
+                        &pod.object_ref(&()),
+                    )
+                    .await;
+            }
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(err) => failed = Some(err),
+        }
+    }
+    match failed {
+        Some(err) => {
+            // Retry the marking on the next pass.
+            let mut health = state.health.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(entry) = health.get_mut(node) {
+                entry.ready = Some("True".into());
+            }
+            Err(err.into())
+        }
+        None => Ok(()),
+    }
+}
