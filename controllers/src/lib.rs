@@ -18,6 +18,8 @@ pub mod health;
 pub mod leader;
 pub mod options;
 
+mod controller_utils;
+mod deployment;
 mod endpoints;
 mod endpointslice;
 mod endpointslicemirroring;
@@ -26,6 +28,7 @@ mod informer;
 mod namespace;
 mod nodelifecycle;
 mod reconcile;
+mod replicaset;
 mod rootca;
 mod serviceaccount;
 mod tainteviction;
@@ -113,6 +116,15 @@ const CONTROLLERS: &[(&str, StartController)] = &[
     }),
     ("taint-eviction-controller", |ctx| {
         Box::pin(tainteviction::run(ctx))
+    }),
+    ("replicaset-controller", |ctx| {
+        Box::pin(replicaset::run_replica_sets(ctx))
+    }),
+    ("replicationcontroller-controller", |ctx| {
+        Box::pin(replicaset::run_replication_controllers(ctx))
+    }),
+    ("deployment-controller", |ctx| {
+        Box::pin(deployment::run(ctx))
     }),
 ];
 
