@@ -178,6 +178,13 @@ pub(crate) fn prepare_for_create(info: &ResourceInfo, strategy: &Strategy, objec
         meta.remove("generation");
     }
     match (info.group, info.resource) {
+        // Upstream's job strategy generates the selector (in its `Validate`, after the uid is
+        // set) unless `manualSelector` is true.
+        ("batch", "jobs") => {
+            if object.pointer("/spec/manualSelector") != Some(&json!(true)) {
+                generate_job_selector(object);
+            }
+        }
         // Nodes may be created with their status (the kubelet registers so), but not with the
         // dynamic kubelet configuration that is gone.
         ("", "nodes") => {
@@ -412,6 +419,51 @@ pub(crate) fn prepare_for_update(
             _ => {
                 meta.insert("generation".into(), json!(generation));
             }
+        }
+    }
+}
+
+/// Upstream's `generateSelector` for Jobs: the template gets the job-name and controller-uid
+/// labels (new and legacy keys) where it has none, and the selector matches the uid label.
+fn generate_job_selector(job: &mut Value) {
+    let name = job.pointer("/metadata/name").cloned().unwrap_or(json!(""));
+    let uid = job.pointer("/metadata/uid").cloned().unwrap_or(json!(""));
+    let Some(spec) = job.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let template = spec.entry("template").or_insert_with(|| json!({}));
+    if let Some(template) = template.as_object_mut() {
+        let meta = template.entry("metadata").or_insert_with(|| json!({}));
+        if let Some(meta) = meta.as_object_mut() {
+            let labels = meta.entry("labels").or_insert_with(|| json!({}));
+            if labels.is_null() {
+                *labels = json!({});
+            }
+            if let Some(labels) = labels.as_object_mut() {
+                for (key, value) in [
+                    ("job-name", &name),
+                    ("batch.kubernetes.io/job-name", &name),
+                    ("controller-uid", &uid),
+                    ("batch.kubernetes.io/controller-uid", &uid),
+                ] {
+                    labels.entry(key).or_insert_with(|| value.clone());
+                }
+            }
+        }
+    }
+    let selector = spec.entry("selector").or_insert_with(|| json!({}));
+    if selector.is_null() {
+        *selector = json!({});
+    }
+    if let Some(selector) = selector.as_object_mut() {
+        let match_labels = selector.entry("matchLabels").or_insert_with(|| json!({}));
+        if match_labels.is_null() {
+            *match_labels = json!({});
+        }
+        if let Some(match_labels) = match_labels.as_object_mut() {
+            match_labels
+                .entry("batch.kubernetes.io/controller-uid")
+                .or_insert(uid);
         }
     }
 }

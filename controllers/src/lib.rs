@@ -19,19 +19,23 @@ pub mod leader;
 pub mod options;
 
 mod controller_utils;
+mod cronjob;
 mod deployment;
 mod endpoints;
 mod endpointslice;
 mod endpointslicemirroring;
 mod endpointutil;
 mod informer;
+mod job;
 mod namespace;
 mod nodelifecycle;
+mod podgc;
 mod reconcile;
 mod replicaset;
 mod rootca;
 mod serviceaccount;
 mod tainteviction;
+mod ttlafterfinished;
 
 pub use options::ControllerManagerOptions;
 
@@ -125,6 +129,14 @@ const CONTROLLERS: &[(&str, StartController)] = &[
     }),
     ("deployment-controller", |ctx| {
         Box::pin(deployment::run(ctx))
+    }),
+    ("job-controller", |ctx| Box::pin(job::run(ctx))),
+    ("cronjob-controller", |ctx| Box::pin(cronjob::run(ctx))),
+    ("ttl-after-finished-controller", |ctx| {
+        Box::pin(ttlafterfinished::run(ctx))
+    }),
+    ("pod-garbage-collector-controller", |ctx| {
+        Box::pin(podgc::run(ctx))
     }),
 ];
 
