@@ -549,7 +549,9 @@ async fn rolling_update_honours_surge_and_unavailability_and_rolls_back() {
         let log = cluster.log();
         let scaling: Vec<&str> = log
             .lines()
-            .filter(|l| l.contains("scaling replica set") || l.contains("WARN"))
+            .filter(|l| {
+                l.contains("scaling replica set") || l.contains("syncing") || l.contains("WARN")
+            })
             .collect();
         panic!("{:?}\n{}", violations.lock().unwrap(), scaling.join("\n"));
     }

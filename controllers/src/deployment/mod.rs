@@ -219,6 +219,15 @@ async fn reconcile(d: Arc<Deployment>, state: Arc<State>) -> Result<Action, Reco
     }
     sync.check_paused_conditions().await?;
     let paused = d.spec.paused.unwrap_or(false);
+    tracing::debug!(
+        deployment = %d.name_any(),
+        resource_version = ?d.metadata.resource_version,
+        sets = ?sets
+            .iter()
+            .map(|rs| format!("{}={}", rs.name_any(), rs_replicas(rs)))
+            .collect::<Vec<_>>(),
+        "syncing"
+    );
     if paused || sync.is_scaling_event(&sets) {
         sync.sync(sets).await?;
     } else if is_rolling_update(&d) {
@@ -737,7 +746,10 @@ impl Sync<'_> {
                 break;
             }
             let size = rs_replicas(rs);
-            if size == 0 || size == available(rs) {
+            // Its status may still count pods a scale-down just took away (available above
+            // the size): nothing unhealthy to clean then, never a scale-up (upstream refuses a
+            // negative clean-up with an error).
+            if size == 0 || size <= available(rs) {
                 continue;
             }
             let down = (max_scaled_down - cleaned).min(size - available(rs));

@@ -72,7 +72,10 @@ impl Cluster {
             .arg(self.dir.path())
             .args(["--secure-port", &self.port.to_string()])
             .args(&self.flags)
-            .env("RUST_LOG", "info")
+            .env(
+                "RUST_LOG",
+                std::env::var("IRONKUBE_TEST_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
