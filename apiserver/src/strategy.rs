@@ -180,10 +180,8 @@ pub(crate) fn prepare_for_create(info: &ResourceInfo, strategy: &Strategy, objec
     match (info.group, info.resource) {
         // Upstream's job strategy generates the selector (in its `Validate`, after the uid is
         // set) unless `manualSelector` is true.
-        ("batch", "jobs") => {
-            if object.pointer("/spec/manualSelector") != Some(&json!(true)) {
-                generate_job_selector(object);
-            }
+        ("batch", "jobs") if object.pointer("/spec/manualSelector") != Some(&json!(true)) => {
+            generate_job_selector(object);
         }
         // Nodes may be created with their status (the kubelet registers so), but not with the
         // dynamic kubelet configuration that is gone.

@@ -25,6 +25,7 @@ mod endpoints;
 mod endpointslice;
 mod endpointslicemirroring;
 mod endpointutil;
+mod garbagecollector;
 mod informer;
 mod job;
 mod namespace;
@@ -137,6 +138,9 @@ const CONTROLLERS: &[(&str, StartController)] = &[
     }),
     ("pod-garbage-collector-controller", |ctx| {
         Box::pin(podgc::run(ctx))
+    }),
+    ("garbage-collector-controller", |ctx| {
+        Box::pin(garbagecollector::run(ctx))
     }),
 ];
 
