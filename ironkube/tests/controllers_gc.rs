@@ -17,7 +17,7 @@ use kube::runtime::watcher;
 use kube::{Api, Client, Resource, ResourceExt as _};
 use serde_json::{Value, json};
 
-const WAIT: Duration = Duration::from_secs(20);
+const WAIT: Duration = Duration::from_secs(45);
 
 /// An owner reference to `owner`.
 fn owner_ref<K: Resource<DynamicType = ()>>(owner: &K, block: bool) -> Value {

@@ -125,6 +125,8 @@ pub(super) enum GraphEvent {
     },
     /// A worker found this identity absent at the API server.
     VirtualDelete(Identity),
+    /// Nothing: whoever sent it learns that everything sent before is in the graph.
+    Barrier,
 }
 
 /// What processing a change asks of the workers.
@@ -249,6 +251,7 @@ impl Graph {
                 self.delete(identity, false, &mut effects);
             }
             GraphEvent::VirtualDelete(identity) => self.delete(identity, true, &mut effects),
+            GraphEvent::Barrier => {}
         }
         effects
     }
@@ -312,6 +315,12 @@ impl Graph {
                     },
                 );
                 self.add_dependent_to_owners(&uid, &owners, effects);
+                // An owner already deleting its dependents enqueued the ones it had; one that
+                // joins later (its watch was behind the owner's) must not wait for the owner to
+                // go (upstream relies on its informers' order here).
+                if owners.iter().any(|o| self.is_deleting_dependents(&o.uid)) {
+                    effects.push(Effect::AttemptToDelete(uid.clone()));
+                }
             }
             Some(existing) => {
                 let (added, removed, changed) = references_diffs(&existing.owners, &owners);

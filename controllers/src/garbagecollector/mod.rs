@@ -67,6 +67,8 @@ pub(super) struct GarbageCollector {
     monitors: Mutex<HashMap<String, Monitor>>,
     /// Woken whenever a monitor finishes a list.
     monitor_listed: Arc<tokio::sync::Notify>,
+    /// Woken when the graph reaches a [`GraphEvent::Barrier`].
+    graph_caught_up: tokio::sync::Notify,
     /// Serializes discoveries; when the last one ran.
     last_sync: tokio::sync::Mutex<Option<Instant>>,
 }
@@ -94,6 +96,7 @@ pub(crate) async fn run(ctx: Context) {
         mapper: RwLock::new(HashMap::new()),
         monitors: Mutex::new(HashMap::new()),
         monitor_listed: Arc::new(tokio::sync::Notify::new()),
+        graph_caught_up: tokio::sync::Notify::new(),
         last_sync: tokio::sync::Mutex::new(None),
     });
     let _stop = StopMonitors(gc.clone());
@@ -102,6 +105,10 @@ pub(crate) async fn run(ctx: Context) {
         let gc = gc.clone();
         tasks.spawn(async move {
             while let Some(change) = changes_rx.recv().await {
+                if matches!(change, GraphEvent::Barrier) {
+                    gc.graph_caught_up.notify_one();
+                    continue;
+                }
                 let effects = gc.graph().process(change);
                 gc.apply(effects);
             }
@@ -121,6 +128,11 @@ pub(crate) async fn run(ctx: Context) {
         tracing::warn!("garbage collector: timed out waiting for the monitors' first lists");
     } else {
         tracing::info!("garbage collector: all resource monitors have synced");
+    }
+    // The monitors sent their lists before they said they synced: once the graph has taken
+    // in everything sent so far, the workers see every listed object's owners and dependents.
+    if gc.graph_changes.send(GraphEvent::Barrier).is_ok() {
+        gc.graph_caught_up.notified().await;
     }
     for _ in 0..workers {
         let worker = gc.clone();
@@ -398,6 +410,13 @@ async fn monitor(
                     sent.push(upsert(object.clone(), old));
                 }
                 *current = listed;
+                // The graph hears of the listed objects before anyone hears the monitor synced
+                // (the workers start then and read the graph).
+                for change in sent.drain(..) {
+                    if changes.send(change).is_err() {
+                        return;
+                    }
+                }
                 synced.store(true, Ordering::Relaxed);
                 listed_signal.notify_waiters();
             }

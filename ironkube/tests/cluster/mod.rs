@@ -43,6 +43,14 @@ impl Drop for Cluster {
             let _ = child.kill();
             let _ = child.wait();
         }
+        // IRONKUBE_TEST_LOG_DIR keeps each server's log (the data directory goes away).
+        if let Ok(dir) = std::env::var("IRONKUBE_TEST_LOG_DIR") {
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::copy(
+                self.dir.path().join("server.log"),
+                Path::new(&dir).join(format!("server-{}.log", self.port)),
+            );
+        }
     }
 }
 

@@ -35,11 +35,12 @@ impl Drop for Server {
 
 impl Server {
     /// Starts `ironkube server` on `dir` (certificates, kubeconfig, store) and `port`, and waits
-    /// until `/readyz` says `ok`.
+    /// until `/readyz` says `ok`. Without the controller manager: what these tests expect was
+    /// captured from upstream kube-apiserver alone (the controller tests use `cluster/`).
     pub(crate) fn start(dir: &Path, port: u16) -> Server {
         let child = Server(
             Command::new(env!("CARGO_BIN_EXE_ironkube"))
-                .args(["server", "--data-dir"])
+                .args(["server", "--disable-controller-manager", "--data-dir"])
                 .arg(dir)
                 .args(["--secure-port", &port.to_string()])
                 .stdout(Stdio::null())
