@@ -481,10 +481,77 @@ pub(crate) fn prepare_for_finalize_update(new: &mut Value, old: &Value) {
     }
 }
 
+/// Kinds whose status strategy keeps the client's metadata (upstream's status
+/// `PrepareForUpdate` resets only the spec, and the listed metadata fields): the deployment
+/// controller writes its revision annotation through `/status`, kubelets node annotations.
+/// Every other kind's status strategy calls `ResetObjectMetaForStatus`. (The same kinds reset
+/// only `spec` in their managed fields: `managedfields::reset_paths`.)
+const STATUS_KEEPS_METADATA: &[(&str, &str, &[&str])] = &[
+    ("", "namespaces", &[]),
+    ("", "nodes", &[]),
+    ("", "persistentvolumeclaims", &[]),
+    ("", "persistentvolumes", &[]),
+    ("", "pods", &["ownerReferences"]),
+    ("", "replicationcontrollers", &[]),
+    ("", "resourcequotas", &[]),
+    ("", "services", &[]),
+    ("apiextensions.k8s.io", "customresourcedefinitions", &[]),
+    ("apps", "daemonsets", &[]),
+    ("apps", "deployments", &["labels"]),
+    ("apps", "replicasets", &[]),
+    ("apps", "statefulsets", &[]),
+    ("autoscaling", "horizontalpodautoscalers", &[]),
+    ("batch", "cronjobs", &[]),
+    ("batch", "jobs", &[]),
+    ("certificates.k8s.io", "certificatesigningrequests", &[]),
+    ("networking.k8s.io", "ingresses", &[]),
+    ("policy", "poddisruptionbudgets", &[]),
+];
+
+/// Metadata no update may change (upstream's `BeforeUpdate` and `ValidateObjectMetaUpdate`
+/// keep them), and the generation, which a status write never moves.
+const STATUS_SYSTEM_METADATA: [&str; 7] = [
+    "name",
+    "namespace",
+    "uid",
+    "creationTimestamp",
+    "generation",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+];
+
 /// What an update of `/status` does (upstream's status strategies and
 /// `ResetObjectMetaForStatus`): everything but `status` comes from the stored object, except
 /// `metadata.managedFields` and the resourceVersion precondition the client sent.
-pub(crate) fn prepare_for_status_update(new: &mut Value, old: &Value) {
+pub(crate) fn prepare_for_status_update(info: &ResourceInfo, new: &mut Value, old: &Value) {
+    if let Some((_, _, reset)) = STATUS_KEEPS_METADATA
+        .iter()
+        .find(|(group, resource, _)| *group == info.group && *resource == info.resource)
+    {
+        // The client's object, with the stored spec and the fields listed.
+        match old.get("spec") {
+            Some(spec) => new["spec"] = spec.clone(),
+            None => {
+                if let Some(map) = new.as_object_mut() {
+                    map.remove("spec");
+                }
+            }
+        }
+        let old_meta = old.get("metadata").and_then(Value::as_object);
+        if let Some(meta) = metadata_mut(new) {
+            for field in STATUS_SYSTEM_METADATA.iter().chain(reset.iter()) {
+                match old_meta.and_then(|m| m.get(*field)) {
+                    Some(value) => {
+                        meta.insert((*field).to_string(), value.clone());
+                    }
+                    None => {
+                        meta.remove(*field);
+                    }
+                }
+            }
+        }
+        return;
+    }
     let status = new.get("status").cloned();
     let resource_version = new.pointer("/metadata/resourceVersion").cloned();
     let mut merged = old.clone();
@@ -688,12 +755,46 @@ mod tests {
 
     #[test]
     fn status_updates_keep_everything_but_status() {
+        // ValidatingAdmissionPolicy's status strategy resets the metadata.
+        let policies = info(
+            "admissionregistration.k8s.io",
+            "v1",
+            "validatingadmissionpolicies",
+        );
         let old = json!({"metadata": {"name": "p", "labels": {"a": "b"}, "resourceVersion": "5"}, "spec": {"x": 1}, "status": {"phase": "Pending"}});
         let mut new = json!({"metadata": {"name": "p", "resourceVersion": "5"}, "spec": {"x": 2}, "status": {"phase": "Running"}});
-        prepare_for_status_update(&mut new, &old);
+        prepare_for_status_update(&policies, &mut new, &old);
         assert_eq!(new["spec"]["x"], 1);
         assert_eq!(new["metadata"]["labels"]["a"], "b");
         assert_eq!(new["status"]["phase"], "Running");
+    }
+
+    #[test]
+    fn deployment_status_updates_keep_annotations_but_not_labels() {
+        // The deployment controller writes its revision annotation through /status.
+        let deployments = info("apps", "v1", "deployments");
+        let old = json!({"metadata": {"name": "d", "uid": "u", "generation": 3, "labels": {"a": "b"}, "resourceVersion": "5"},
+                         "spec": {"replicas": 1}, "status": {}});
+        let mut new = json!({"metadata": {"name": "d", "uid": "other", "generation": 9, "labels": {"a": "c"},
+                                          "annotations": {"deployment.kubernetes.io/revision": "1"}, "resourceVersion": "5"},
+                             "spec": {"replicas": 7}, "status": {"replicas": 1}});
+        prepare_for_status_update(&deployments, &mut new, &old);
+        assert_eq!(
+            new["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+            "1"
+        );
+        assert_eq!(new["metadata"]["labels"]["a"], "b");
+        assert_eq!(new["metadata"]["uid"], "u");
+        assert_eq!(new["metadata"]["generation"], 3);
+        assert_eq!(new["spec"]["replicas"], 1);
+        assert_eq!(new["status"]["replicas"], 1);
+        // Pods keep their owners.
+        let pods = info("", "v1", "pods");
+        let old = json!({"metadata": {"name": "p", "ownerReferences": [{"uid": "x"}]}, "spec": {}});
+        let mut new = json!({"metadata": {"name": "p", "annotations": {"k": "v"}}, "spec": {}, "status": {"phase": "Running"}});
+        prepare_for_status_update(&pods, &mut new, &old);
+        assert_eq!(new["metadata"]["ownerReferences"][0]["uid"], "x");
+        assert_eq!(new["metadata"]["annotations"]["k"], "v");
     }
 
     #[test]

@@ -483,7 +483,7 @@ fn update_object(
         strategy::prepare_for_finalize_update(&mut new, &old);
     } else if ctx.subresource == "status" {
         let managed_fields = meta_mut(&mut new).remove("managedFields");
-        strategy::prepare_for_status_update(&mut new, &old);
+        strategy::prepare_for_status_update(&ctx.info, &mut new, &old);
         let meta = meta_mut(&mut new);
         meta.remove("managedFields");
         if let Some(managed_fields) = managed_fields {
