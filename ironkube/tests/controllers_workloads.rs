@@ -806,3 +806,148 @@ async fn progress_deadline_exceeded_without_ready_pods() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("exceeded its progress deadline"));
 }
+
+/// Deleting a Deployment with each propagation policy, as upstream: background removes the
+/// Deployment at once and its ReplicaSet and pods after; foreground keeps it (with the
+/// `foregroundDeletion` finalizer) until they are gone; orphan leaves the ReplicaSet and its
+/// pods, without the owner reference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_deployment_cascades_as_upstream() {
+    use kube::api::{DeleteParams, ListParams};
+    let cluster = Cluster::start();
+    let client = cluster.client().await;
+    namespace(&client, "del").await;
+    let _kubelet = hollow_kubelet(client.clone(), Some("del"));
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), "del");
+    let sets: Api<ReplicaSet> = Api::namespaced(client.clone(), "del");
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "del");
+    for name in ["bg", "fg", "or"] {
+        let strategy = json!({"type": "RollingUpdate"});
+        deployments
+            .create(
+                &PostParams::default(),
+                &deployment(name, 2, strategy, json!({})),
+            )
+            .await
+            .unwrap();
+    }
+    for name in ["bg", "fg", "or"] {
+        rollout_ok(&cluster, "del", name);
+    }
+    let count = |items: &[Pod], app: &str| {
+        items
+            .iter()
+            .filter(|p| p.labels().get("app").map(String::as_str) == Some(app))
+            .count()
+    };
+
+    // Background: the Deployment goes at once, its ReplicaSet and pods after.
+    cluster.kubectl_ok(&[
+        "-n",
+        "del",
+        "delete",
+        "deployment",
+        "bg",
+        "--cascade=background",
+    ]);
+    assert!(deployments.get_opt("bg").await.unwrap().is_none());
+    wait_until(
+        &sets,
+        watcher::Config::default().labels("app=bg"),
+        WAIT,
+        "bg's ReplicaSet gone",
+        |s| s.is_empty().then_some(()),
+    )
+    .await;
+    wait_until(
+        &pods,
+        watcher::Config::default().labels("app=bg"),
+        WAIT,
+        "bg's pods gone",
+        |p| p.is_empty().then_some(()),
+    )
+    .await;
+
+    // Foreground: the Deployment waits, finalizer set, until its dependents are gone.
+    deployments
+        .delete("fg", &DeleteParams::foreground())
+        .await
+        .unwrap();
+    let waiting = deployments.get_opt("fg").await.unwrap();
+    if let Some(waiting) = waiting {
+        assert!(waiting.metadata.deletion_timestamp.is_some());
+        assert!(
+            waiting
+                .finalizers()
+                .iter()
+                .any(|f| f == "foregroundDeletion"),
+            "{waiting:?}"
+        );
+    }
+    wait_until(
+        &deployments,
+        watcher::Config::default().fields("metadata.name=fg"),
+        WAIT,
+        "fg gone",
+        |d| d.is_empty().then_some(()),
+    )
+    .await;
+    assert!(
+        sets_of(&sets, "fg").await.is_empty(),
+        "fg's ReplicaSet outlived it"
+    );
+    let left = pods
+        .list(&ListParams::default().labels("app=fg"))
+        .await
+        .unwrap();
+    assert_eq!(count(&left.items, "fg"), 0, "fg's pods outlived it");
+
+    // Orphan: the ReplicaSet and its pods stay, without the Deployment as owner.
+    let before = sets_of(&sets, "or").await;
+    assert_eq!(before.len(), 1);
+    cluster.kubectl_ok(&[
+        "-n",
+        "del",
+        "delete",
+        "deployment",
+        "or",
+        "--cascade=orphan",
+    ]);
+    wait_until(
+        &deployments,
+        watcher::Config::default().fields("metadata.name=or"),
+        WAIT,
+        "or gone",
+        |d| d.is_empty().then_some(()),
+    )
+    .await;
+    let orphaned = wait_until(
+        &sets,
+        watcher::Config::default().labels("app=or"),
+        WAIT,
+        "or's ReplicaSet orphaned",
+        |s| {
+            s.first()
+                .filter(|rs| rs.owner_references().is_empty())
+                .cloned()
+        },
+    )
+    .await;
+    assert_eq!(orphaned.uid(), before[0].uid());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let still = pods
+        .list(&ListParams::default().labels("app=or"))
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&still.items, "or"),
+        2,
+        "the orphaned ReplicaSet's pods stay"
+    );
+    assert!(
+        still
+            .items
+            .iter()
+            .all(|p| p.owner_references()[0].uid == orphaned.uid().unwrap())
+    );
+}
