@@ -823,3 +823,47 @@ async fn success_policy_completes_the_job_early() {
     )
     .await;
 }
+
+/// Pods bound to a node that does not exist are collected after upstream's 40 s quarantine
+/// (and the 20 s check period); a pod on a node that exists stays.
+#[tokio::test]
+async fn pod_gc_deletes_pods_bound_to_missing_nodes() {
+    use k8s_openapi::api::core::v1::Node;
+    let cluster = Cluster::start();
+    let client = cluster.client().await;
+    let nodes: Api<Node> = Api::all(client.clone());
+    nodes
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "real-node"}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    for (name, node) in [("on-ghost", "ghost-node"), ("on-real", "real-node")] {
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": name, "labels": {"app": "bound"}},
+            "spec": {"nodeName": node, "containers": [{"name": "c", "image": "busybox"}]},
+        }))
+        .unwrap();
+        pods.create(&PostParams::default(), &pod).await.unwrap();
+    }
+    let started = std::time::Instant::now();
+    let left = wait_until(
+        &pods,
+        watcher::Config::default().labels("app=bound"),
+        Duration::from_secs(100),
+        "the pod on the missing node collected",
+        |all| {
+            let names: Vec<String> = all.iter().map(|p| p.name_any()).collect();
+            (!names.iter().any(|n| n == "on-ghost")).then_some(names)
+        },
+    )
+    .await;
+    assert_eq!(left, ["on-real"]);
+    assert!(
+        started.elapsed() >= Duration::from_secs(35),
+        "collected after {:?}, before the quarantine",
+        started.elapsed()
+    );
+}
