@@ -8,12 +8,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{
     EndpointAddress, EndpointPort, EndpointSubset, Endpoints, ObjectReference, Pod, Service,
 };
 use kube::api::{DeleteParams, ObjectMeta, PostParams};
-use kube::runtime::controller::{Action, applier};
+use kube::runtime::controller::Action;
+
+use crate::controller_utils::run_queue;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
 use kube::{Api, Resource as _, ResourceExt as _};
@@ -75,19 +76,7 @@ pub(crate) async fn run(ctx: Context) {
                 .unwrap_or_default(),
         }
     };
-    let index = PodServiceIndex::default();
-    let service_store = services.store.clone();
-    let on_pod = move |event: &watcher::Event<Pod>| {
-        touched(event)
-            .map(|pod| {
-                index.services_for(
-                    &service_store,
-                    pod,
-                    matches!(event, watcher::Event::Delete(_)),
-                )
-            })
-            .unwrap_or_default()
-    };
+    let on_pod = PodServiceIndex::pod_triggers(services.store.clone());
     // A deleted Endpoints object is written again (upstream watches only deletions).
     let on_endpoints = |event: &watcher::Event<Endpoints>| match event {
         watcher::Event::Delete(ep) => vec![
@@ -101,15 +90,14 @@ pub(crate) async fn run(ctx: Context) {
         triggers(endpoints.events, on_endpoints),
     ]);
     let policy = error_policy::<Service>(NAME);
-    applier(
-        |svc, state: Arc<State>| Box::pin(reconcile(svc, state)),
-        move |svc, err, state: Arc<State>| policy(svc, err, Arc::new(state.ctx.clone())),
-        state,
+    run_queue(
         services.store,
         queue,
-        kube::runtime::controller::Config::default().concurrency(concurrency),
+        reconcile,
+        move |svc, err, state: Arc<State>| policy(svc, err, Arc::new(state.ctx.clone())),
+        state,
+        concurrency,
     )
-    .for_each(|_| async {})
     .await;
 }
 

@@ -10,13 +10,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{Node, ObjectReference, Pod, Service};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{DeleteParams, ObjectMeta, PostParams};
-use kube::runtime::controller::{Action, applier};
+use kube::runtime::controller::Action;
+
+use crate::controller_utils::run_queue;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
 use kube::{Api, Resource as _, ResourceExt as _};
@@ -85,19 +86,7 @@ pub(crate) async fn run(ctx: Context) {
                 .unwrap_or_default(),
         }
     };
-    let index = PodServiceIndex::default();
-    let service_store = services.store.clone();
-    let on_pod = move |event: &watcher::Event<Pod>| {
-        touched(event)
-            .map(|pod| {
-                index.services_for(
-                    &service_store,
-                    pod,
-                    matches!(event, watcher::Event::Delete(_)),
-                )
-            })
-            .unwrap_or_default()
-    };
+    let on_pod = PodServiceIndex::pod_triggers(services.store.clone());
     let on_slice = |event: &watcher::Event<EndpointSlice>| {
         touched(event)
             .and_then(|slice| {
@@ -116,15 +105,14 @@ pub(crate) async fn run(ctx: Context) {
         triggers(nodes.events, on_node),
     ]);
     let policy = error_policy::<Service>(NAME);
-    applier(
-        |svc, state: Arc<State>| Box::pin(reconcile(svc, state)),
-        move |svc, err, state: Arc<State>| policy(svc, err, Arc::new(state.ctx.clone())),
-        state,
+    run_queue(
         services.store,
         queue,
-        kube::runtime::controller::Config::default().concurrency(concurrency),
+        reconcile,
+        move |svc, err, state: Arc<State>| policy(svc, err, Arc::new(state.ctx.clone())),
+        state,
+        concurrency,
     )
-    .for_each(|_| async {})
     .await;
 }
 

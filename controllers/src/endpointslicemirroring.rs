@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{Endpoints, Service};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
 use kube::api::DeleteParams;
-use kube::runtime::controller::{Action, applier};
+use kube::runtime::controller::Action;
+
+use crate::controller_utils::run_queue;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
 use kube::{Api, ResourceExt as _};
@@ -113,15 +114,14 @@ pub(crate) async fn run(ctx: Context) {
         triggers(slices.events, on_slice),
     ]);
     let policy = error_policy::<Endpoints>(NAME);
-    applier(
-        |ep, state: Arc<State>| Box::pin(reconcile(ep, state)),
-        move |ep, err, state: Arc<State>| policy(ep, err, Arc::new(state.ctx.clone())),
-        state,
+    run_queue(
         endpoints.store,
         queue,
-        kube::runtime::controller::Config::default().concurrency(concurrency),
+        reconcile,
+        move |ep, err, state: Arc<State>| policy(ep, err, Arc::new(state.ctx.clone())),
+        state,
+        concurrency,
     )
-    .for_each(|_| async {})
     .await;
 }
 

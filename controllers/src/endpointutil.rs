@@ -10,6 +10,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::jiff::Timestamp;
 use kube::ResourceExt as _;
 use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
 
 /// The annotation with the time of the change that caused the latest write.
 pub(crate) const LAST_CHANGE_TRIGGER_TIME: &str =
@@ -53,6 +54,21 @@ pub(crate) struct PodServiceIndex {
 }
 
 impl PodServiceIndex {
+    /// The reconcile requests a pod event makes: the services selecting the pod now and
+    /// before (for the endpoints and endpointslice controllers).
+    pub(crate) fn pod_triggers(
+        services: Store<Service>,
+    ) -> impl FnMut(&watcher::Event<Pod>) -> Vec<ObjectRef<Service>> + Send + 'static {
+        let index = PodServiceIndex::default();
+        move |event| {
+            crate::informer::touched(event)
+                .map(|pod| {
+                    index.services_for(&services, pod, matches!(event, watcher::Event::Delete(_)))
+                })
+                .unwrap_or_default()
+        }
+    }
+
     /// The services to sync for a change of `pod`: those selecting it now and before.
     pub(crate) fn services_for(
         &self,

@@ -3,7 +3,6 @@
 //! a second watch beside `Controller::watches`, a request never reaches the reconciler before
 //! the cache it reads has the change that caused it.
 
-use std::convert::Infallible;
 use std::fmt::Debug;
 
 use futures::stream::BoxStream;
@@ -52,11 +51,12 @@ pub(crate) fn touched<K>(event: &watcher::Event<K>) -> Option<&K> {
     }
 }
 
-/// Turns an informer's events into reconcile requests for `S` with `map`.
+/// Turns an informer's events into reconcile requests for `S` with `map` (the queue of
+/// `controller_utils::run_queue`).
 pub(crate) fn triggers<K, S, I>(
     events: BoxStream<'static, watcher::Event<K>>,
     mut map: impl FnMut(&watcher::Event<K>) -> I + Send + 'static,
-) -> BoxStream<'static, Result<ObjectRef<S>, Infallible>>
+) -> BoxStream<'static, ObjectRef<S>>
 where
     K: Send + 'static,
     S: kube::Resource<DynamicType = ()> + 'static,
@@ -64,7 +64,7 @@ where
 {
     events
         .flat_map(move |event| {
-            let refs: Vec<_> = map(&event).into_iter().map(Ok).collect();
+            let refs: Vec<_> = map(&event).into_iter().collect();
             futures::stream::iter(refs)
         })
         .boxed()

@@ -13,13 +13,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use futures::StreamExt as _;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod, Taint};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Patch, PatchParams, PostParams};
-use kube::runtime::controller::{Action, applier};
+use kube::runtime::controller::Action;
+
+use crate::controller_utils::run_queue;
 use kube::runtime::events::{Event, EventType};
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
@@ -143,15 +144,14 @@ pub(crate) async fn run(ctx: Context) {
         triggers(pods.events, on_pod),
     ]);
     let policy = error_policy::<Node>(NAME);
-    applier(
-        |node, state: Arc<State>| Box::pin(reconcile(node, state)),
-        move |node, err, state: Arc<State>| policy(node, err, Arc::new(state.ctx.clone())),
-        state,
+    run_queue(
         nodes.store,
         queue,
-        kube::runtime::controller::Config::default(),
+        reconcile,
+        move |node, err, state: Arc<State>| policy(node, err, Arc::new(state.ctx.clone())),
+        state,
+        0,
     )
-    .for_each(|_| async {})
     .await;
 }
 

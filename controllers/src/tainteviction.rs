@@ -8,11 +8,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{Node, Pod, Taint, Toleration};
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{DeleteParams, Patch, PatchParams};
-use kube::runtime::controller::{Action, applier};
+use kube::runtime::controller::Action;
+
+use crate::controller_utils::run_queue;
 use kube::runtime::events::{Event, EventType};
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
@@ -63,15 +64,14 @@ pub(crate) async fn run(ctx: Context) {
         triggers(nodes.events, on_node),
     ]);
     let policy = error_policy::<Pod>(NAME);
-    applier(
-        |pod, state: Arc<State>| Box::pin(reconcile(pod, state)),
-        move |pod, err, state: Arc<State>| policy(pod, err, Arc::new(state.ctx.clone())),
-        state,
+    run_queue(
         pods.store,
         queue,
-        kube::runtime::controller::Config::default().concurrency(8),
+        reconcile,
+        move |pod, err, state: Arc<State>| policy(pod, err, Arc::new(state.ctx.clone())),
+        state,
+        8,
     )
-    .for_each(|_| async {})
     .await;
 }
 

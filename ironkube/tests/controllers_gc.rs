@@ -9,12 +9,12 @@ mod cluster;
 
 use std::time::Duration;
 
-use cluster::{Cluster, wait_until};
-use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Secret};
+use cluster::{Cluster, namespace, wait_until};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Secret};
 use k8s_openapi::api::rbac::v1::ClusterRole;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams, PropagationPolicy};
 use kube::runtime::watcher;
-use kube::{Api, Client, Resource, ResourceExt as _};
+use kube::{Api, Resource, ResourceExt as _};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(45);
@@ -50,17 +50,6 @@ async fn configmap_with(
     )
     .await
     .unwrap()
-}
-
-async fn namespace(client: &Client, name: &str) {
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    namespaces
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({"metadata": {"name": name}})).unwrap(),
-        )
-        .await
-        .unwrap();
 }
 
 fn delete_with(policy: PropagationPolicy) -> DeleteParams {

@@ -10,27 +10,16 @@ mod cluster;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use cluster::{Cluster, hollow_kubelet, wait_until};
+use cluster::{Cluster, hollow_kubelet, namespace, wait_until};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
-    Endpoints, Event as CoreEvent, Namespace, Node, NodeCondition, Pod, Service,
+    Endpoints, Event as CoreEvent, Node, NodeCondition, Pod, Service,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt as _};
 use serde_json::json;
-
-async fn namespace(client: &Client, name: &str) {
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    namespaces
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({"metadata": {"name": name}})).unwrap(),
-        )
-        .await
-        .unwrap();
-}
 
 fn web_pod(name: &str) -> Pod {
     serde_json::from_value(json!({

@@ -235,6 +235,18 @@ where
     }
 }
 
+/// Creates the namespace `name`.
+pub(crate) async fn namespace(client: &Client, name: &str) {
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+    namespaces
+        .create(
+            &kube::api::PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": name}})).expect("a namespace"),
+        )
+        .await
+        .expect("create the namespace");
+}
+
 /// The hollow kubelet: marks every pod in `namespace` (all namespaces when `None`) that is not
 /// terminal Running and Ready, with a pod IP, as long as the returned task runs.
 pub(crate) fn hollow_kubelet(
