@@ -7,10 +7,10 @@
 
 mod cluster;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use cluster::{Cluster, free_port, wait_until};
+use cluster::{Cluster, Manager, wait_until};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
 use kube::api::PostParams;
@@ -18,53 +18,7 @@ use kube::runtime::watcher;
 use kube::{Api, ResourceExt as _};
 use serde_json::json;
 
-/// One controller manager process; killed when dropped.
-struct Manager {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Manager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Manager {
-    fn start(cluster: &Cluster, extra: &[&str]) -> Manager {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_ironkube"))
-            .arg("controller-manager")
-            .arg(format!("--kubeconfig={}", cluster.kubeconfig().display()))
-            .args(["--bind-address=127.0.0.1", &format!("--secure-port={port}")])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the controller manager");
-        let manager = Manager { child, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while manager.get("/healthz").as_deref() != Some("ok") {
-            assert!(Instant::now() < deadline, "no /healthz on {port}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        manager
-    }
-
-    /// A GET on the secure port (its certificate is self-signed).
-    fn get(&self, path: &str) -> Option<String> {
-        let output = Command::new("curl")
-            .args(["-sSk", "--max-time", "2"])
-            .arg(format!("https://127.0.0.1:{}{path}", self.port))
-            .output()
-            .ok()?;
-        output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-    }
-
     fn leading(&self) -> bool {
         self.get("/metrics").is_some_and(|m| {
             m.contains("leader_election_master_status{name=\"kube-controller-manager\"} 1")

@@ -9,7 +9,7 @@ mod cluster;
 
 use std::time::Duration;
 
-use cluster::{Cluster, namespace, wait_until};
+use cluster::{Cluster, Manager, namespace, wait_until};
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Secret};
 use k8s_openapi::api::rbac::v1::ClusterRole;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams, PropagationPolicy};
@@ -358,6 +358,54 @@ async fn scope_rules_for_owners() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let kept = roles.get("gc-dependent").await.unwrap();
     assert_eq!(owner_uids(&kept), [owner.uid().unwrap()]);
+}
+
+/// Objects that exist before the collector starts reach its graph in the list's order, as
+/// through an informer: the owner before the dependents named after it. So a dependent in
+/// another namespace is reported as upstream reports it, whichever way its namespace's
+/// dependents hash.
+#[tokio::test]
+async fn listed_owners_come_before_their_dependents() {
+    let cluster = Cluster::start_with(&["--disable-controller-manager"]);
+    let client = cluster.client().await;
+    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    namespace(&client, "elsewhere").await;
+    let elsewhere: Api<ConfigMap> = Api::namespaced(client.clone(), "elsewhere");
+    let owner = configmap(&maps, "owner", vec![]).await;
+    // Many same-namespace dependents: in a hash order one of them would most likely come
+    // first, and make the owner's node look right before the other namespace's reference.
+    for i in 0..12 {
+        configmap(&maps, &format!("same-{i}"), vec![owner_ref(&owner, false)]).await;
+    }
+    configmap(&elsewhere, "other", vec![owner_ref(&owner, false)]).await;
+
+    let _manager = Manager::start(
+        &cluster,
+        &["--controllers=garbagecollector", "--leader-elect=false"],
+    );
+    let invalid = Api::<Event>::namespaced(client.clone(), "elsewhere");
+    wait_until(
+        &invalid,
+        watcher::Config::default(),
+        WAIT,
+        "OwnerRefInvalidNamespace on the listed cross-namespace dependent",
+        |evs| {
+            evs.iter().find(|e| {
+                e.reason.as_deref() == Some("OwnerRefInvalidNamespace")
+                    && e.involved_object.name.as_deref() == Some("other")
+            })?;
+            Some(())
+        },
+    )
+    .await;
+    wait_gone(&elsewhere, &["other"], "the cross-namespace dependent").await;
+    // The owner and its own namespace's dependents stay.
+    let kept = maps.list(&Default::default()).await.unwrap().items;
+    let kept = kept
+        .iter()
+        .filter(|m| m.name_any() == "owner" || m.name_any().starts_with("same-"))
+        .count();
+    assert_eq!(kept, 13);
 }
 
 #[tokio::test]

@@ -364,7 +364,11 @@ async fn monitor(
     let mut events = watcher(api, watcher::Config::default())
         .default_backoff()
         .boxed();
-    let mut listing: Option<HashMap<String, ObjectMeta>> = None;
+    // The list in the API server's order (by namespace and name), as an informer hands it on:
+    // an owner listed with its dependents reaches the graph before the ones named after it,
+    // which decides whether a dependent in another namespace is reported
+    // (`OwnerRefInvalidNamespace`) or only found dangling.
+    let mut listing: Option<Vec<ObjectMeta>> = None;
     let upsert = |object: ObjectMeta, old: Option<ObjectMeta>| GraphEvent::Upsert {
         api_version: resource.api_version.clone(),
         kind: resource.kind.clone(),
@@ -386,14 +390,16 @@ async fn monitor(
         };
         let mut sent = Vec::new();
         match event {
-            watcher::Event::Init => listing = Some(HashMap::new()),
+            watcher::Event::Init => listing = Some(Vec::new()),
             watcher::Event::InitApply(object) => {
-                listing
-                    .get_or_insert_with(HashMap::new)
-                    .insert(store_key(&object.metadata), object.metadata);
+                listing.get_or_insert_with(Vec::new).push(object.metadata);
             }
             watcher::Event::InitDone => {
-                let listed = listing.take().unwrap_or_default();
+                let in_order = listing.take().unwrap_or_default();
+                let listed: HashMap<String, ObjectMeta> = in_order
+                    .iter()
+                    .map(|meta| (store_key(meta), meta.clone()))
+                    .collect();
                 let mut current = store.write().unwrap_or_else(PoisonError::into_inner);
                 for (key, old) in current.iter() {
                     match listed.get(key) {
@@ -402,12 +408,12 @@ async fn monitor(
                         _ => sent.push(delete(old.clone())),
                     }
                 }
-                for (key, object) in &listed {
+                for object in in_order {
                     let old = current
-                        .get(key)
+                        .get(&store_key(&object))
                         .filter(|old| old.uid == object.uid)
                         .cloned();
-                    sent.push(upsert(object.clone(), old));
+                    sent.push(upsert(object, old));
                 }
                 *current = listed;
                 // The graph hears of the listed objects before anyone hears the monitor synced

@@ -188,6 +188,56 @@ fn wait_ready(ca: &Path, port: u16) {
     }
 }
 
+/// One `ironkube controller-manager` process; killed when dropped.
+pub(crate) struct Manager {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
+}
+
+impl Drop for Manager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Manager {
+    /// `ironkube controller-manager` against `cluster` with `extra` flags; returns once its
+    /// `/healthz` answers.
+    pub(crate) fn start(cluster: &Cluster, extra: &[&str]) -> Manager {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_ironkube"))
+            .arg("controller-manager")
+            .arg(format!("--kubeconfig={}", cluster.kubeconfig().display()))
+            .args(["--bind-address=127.0.0.1", &format!("--secure-port={port}")])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the controller manager");
+        let manager = Manager { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while manager.get("/healthz").as_deref() != Some("ok") {
+            assert!(Instant::now() < deadline, "no /healthz on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        manager
+    }
+
+    /// A GET on the secure port (its certificate is self-signed).
+    pub(crate) fn get(&self, path: &str) -> Option<String> {
+        let output = Command::new("curl")
+            .args(["-sSk", "--max-time", "2"])
+            .arg(format!("https://127.0.0.1:{}{path}", self.port))
+            .output()
+            .ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+}
+
 /// Waits (at most `timeout`) until `check` on the objects `api` lists (a watch keeps the view
 /// current) returns `Some`; panics with `what` when it does not.
 pub(crate) async fn wait_until<K, T>(
