@@ -146,7 +146,7 @@ async fn reconcile(svc: Arc<Service>, state: Arc<State>) -> Result<Action, Recon
         .filter(|p| p.namespace().as_deref() == Some(namespace.as_str()))
         .filter(|p| endpointutil::selects(selector, p.labels()))
         .collect();
-    let trigger_time = state.trigger_times.compute(&svc, &pods);
+    let trigger = state.trigger_times.compute(&svc, &pods);
     let publish_not_ready = spec.publish_not_ready_addresses.unwrap_or(false);
     let mut entries: Vec<(EndpointAddress, Option<EndpointPort>, bool)> = Vec::new();
     for pod in &pods {
@@ -209,7 +209,7 @@ async fn reconcile(svc: Arc<Service>, state: Arc<State>) -> Result<Action, Recon
         ..Endpoints::default()
     });
     let annotations = endpoints.annotations_mut();
-    match trigger_time {
+    match trigger.time {
         Some(t) => {
             annotations.insert(
                 LAST_CHANGE_TRIGGER_TIME.into(),
@@ -238,6 +238,9 @@ async fn reconcile(svc: Arc<Service>, state: Arc<State>) -> Result<Action, Recon
             .await
             .map(|_| ())
     };
+    if written.is_err() {
+        state.trigger_times.undo(trigger);
+    }
     match written {
         Ok(()) => Ok(Action::await_change()),
         Err(kube::Error::Api(status))

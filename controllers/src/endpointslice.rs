@@ -154,7 +154,7 @@ async fn reconcile(svc: Arc<Service>, state: Arc<State>) -> Result<Action, Recon
         .filter(|p| p.namespace().as_deref() == Some(namespace.as_str()))
         .filter(|p| endpointutil::selects(selector, p.labels()))
         .collect();
-    let trigger_time = state.trigger_times.compute(&svc, &pods);
+    let trigger = state.trigger_times.compute(&svc, &pods);
     let max = usize::from(ctx.options.max_endpoints_per_slice.max(1));
     let mut plan = Plan::default();
     let mut missing_nodes = Vec::new();
@@ -174,8 +174,9 @@ async fn reconcile(svc: Arc<Service>, state: Arc<State>) -> Result<Action, Recon
             .collect();
         plan_address_type(&svc, of_type, desired, address_type, max, &mut plan);
     }
-    let written = plan.apply(ctx, &state.tracker, &svc, trigger_time).await;
+    let written = plan.apply(ctx, &state.tracker, &svc, trigger.time).await;
     if let Err(err) = written {
+        state.trigger_times.undo(trigger);
         let conflict = matches!(&err, kube::Error::Api(s) if s.code == 409);
         if !conflict {
             publish_warning(

@@ -218,19 +218,27 @@ pub(crate) struct TriggerTimeTracker {
     states: Mutex<HashMap<(String, String), TriggerState>>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct TriggerState {
     service: Option<Timestamp>,
     pods: HashMap<String, Timestamp>,
 }
 
+/// What one sync computed: the time to write, and what the tracker knew before.
+pub(crate) struct Trigger {
+    /// The `last-change-trigger-time` to write (`None`: nothing new).
+    pub(crate) time: Option<Timestamp>,
+    key: (String, String),
+    previous: Option<TriggerState>,
+}
+
 impl TriggerTimeTracker {
-    /// The trigger time of this sync (`None`: nothing new), remembering the state it saw.
-    pub(crate) fn compute(&self, svc: &Service, pods: &[&Pod]) -> Option<Timestamp> {
+    /// The trigger time of this sync, remembering the state it saw.
+    pub(crate) fn compute(&self, svc: &Service, pods: &[&Pod]) -> Trigger {
         let key = (svc.namespace().unwrap_or_default(), svc.name_any());
         let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
-        let was_known = states.contains_key(&key);
-        let state = states.entry(key).or_default();
+        let previous = states.get(&key).cloned();
+        let state = states.entry(key.clone()).or_default();
         let mut earliest: Option<Timestamp> = None;
         let mut consider = |t: Timestamp| {
             earliest = Some(earliest.map_or(t, |e| e.min(t)));
@@ -247,13 +255,32 @@ impl TriggerTimeTracker {
         }
         let created = svc.metadata.creation_timestamp.as_ref().map(|t| t.0);
         if let Some(t) = created
-            && (!was_known || state.service != Some(t))
+            && (previous.is_none() || state.service != Some(t))
         {
             consider(t);
         }
         state.pods = seen;
         state.service = created;
-        earliest
+        Trigger {
+            time: earliest,
+            key,
+            previous,
+        }
+    }
+
+    /// The sync that computed `trigger` did not write: the changes it saw stay pending, so
+    /// the retry still reports them (upstream forgets them, and a retry after a conflict
+    /// writes no trigger time at all).
+    pub(crate) fn undo(&self, trigger: Trigger) {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        match trigger.previous {
+            Some(previous) => {
+                states.insert(trigger.key, previous);
+            }
+            None => {
+                states.remove(&trigger.key);
+            }
+        }
     }
 
     /// Forgets a deleted service.
@@ -329,5 +356,42 @@ mod tests {
         );
         assert!(!should_pod_be_in_endpoints(&terminating, false));
         assert!(should_pod_be_in_endpoints(&terminating, true));
+    }
+
+    #[test]
+    fn trigger_times_stay_pending_until_a_sync_writes() {
+        let svc: Service = serde_json::from_value(json!({"metadata": {
+            "name": "web", "namespace": "ns", "creationTimestamp": "2024-01-01T00:00:00Z"}}))
+        .unwrap();
+        let ready = |name: &str, at: &str| {
+            pod(
+                json!({"metadata": {"name": name, "namespace": "ns"}, "status": {"conditions": [
+                {"type": "Ready", "status": "True", "lastTransitionTime": at}]}}),
+            )
+        };
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let tracker = TriggerTimeTracker::default();
+        let a = ready("a", "2024-01-01T00:01:00Z");
+        // The first sync: the service's creation.
+        let first = tracker.compute(&svc, &[&a]);
+        assert_eq!(first.time, Some(at("2024-01-01T00:00:00Z")));
+        // Nothing new since.
+        assert_eq!(tracker.compute(&svc, &[&a]).time, None);
+        // A pod turns ready; the write fails: the retry still reports it.
+        let b = ready("b", "2024-01-01T00:02:00Z");
+        let failed = tracker.compute(&svc, &[&a, &b]);
+        assert_eq!(failed.time, Some(at("2024-01-01T00:02:00Z")));
+        tracker.undo(failed);
+        let retried = tracker.compute(&svc, &[&a, &b]);
+        assert_eq!(retried.time, Some(at("2024-01-01T00:02:00Z")));
+        assert_eq!(tracker.compute(&svc, &[&a, &b]).time, None);
+        // A failed first sync leaves the service unknown.
+        let other = TriggerTimeTracker::default();
+        let failed = other.compute(&svc, &[]);
+        other.undo(failed);
+        assert_eq!(
+            other.compute(&svc, &[]).time,
+            Some(at("2024-01-01T00:00:00Z"))
+        );
     }
 }
