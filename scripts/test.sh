@@ -26,7 +26,8 @@ cargo fmt --all -- --check
 echo "test: cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "test: cargo test"
-cargo test --workspace --locked
+# Every test binary runs even when one fails, so that one run reports every failure.
+cargo test --workspace --locked --no-fail-fast
 
 echo "test: differential test against upstream kube-apiserver"
 upstream_bin="$(testutil/upstream/build.sh | tail -n 1)"
