@@ -85,9 +85,13 @@ pub(crate) enum Endpoint {
     Object,
     /// A list.
     List,
-    /// A write (create, update, delete): only the object itself, or a Table/partial metadata
-    /// is not offered.
+    /// A write (create, update, patch, delete): the written object, as a Table or as
+    /// partial metadata when asked (upstream transforms a write's result as a get's; the
+    /// metadata-only client of upstream's garbage collector patches that way).
     Write,
+    /// A review (create only, not stored): no Table (reviews have no table convertor
+    /// upstream), partial metadata allowed.
+    Review,
     /// A watch stream.
     Stream,
 }
@@ -162,7 +166,7 @@ pub(crate) fn negotiate_output(
     // types exactly, parameters aside; none is its own 406.
     let produced = match endpoint {
         Endpoint::List | Endpoint::Stream => ROUTE_MEDIA_TYPES_WITH_STREAMS,
-        Endpoint::Object | Endpoint::Write => SERVED_MEDIA_TYPES,
+        Endpoint::Object | Endpoint::Write | Endpoint::Review => SERVED_MEDIA_TYPES,
     };
     let first = values.first().copied().unwrap_or_default();
     let routed = first.split(',').any(|range| {
@@ -202,10 +206,13 @@ pub(crate) fn negotiate_output(
             _ => continue,
         };
         let representation = match (as_, endpoint) {
-            ("Table", Endpoint::Object | Endpoint::List | Endpoint::Stream) => {
+            ("Table", Endpoint::Object | Endpoint::List | Endpoint::Stream | Endpoint::Write) => {
                 Representation::Table(version)
             }
-            ("PartialObjectMetadata", Endpoint::Object | Endpoint::Stream)
+            (
+                "PartialObjectMetadata",
+                Endpoint::Object | Endpoint::Stream | Endpoint::Write | Endpoint::Review,
+            )
             | ("PartialObjectMetadataList", Endpoint::List) => {
                 Representation::PartialMetadata(version)
             }
@@ -432,7 +439,11 @@ mod tests {
         );
         let output = negotiate_output(&headers, Endpoint::List).unwrap();
         assert_eq!(output.representation, Representation::Table("v1"));
+        // A write's result is transformed as a get's (upstream's `transformResponseObject`);
+        // reviews have no table convertor.
         let output = negotiate_output(&headers, Endpoint::Write).unwrap();
+        assert_eq!(output.representation, Representation::Table("v1"));
+        let output = negotiate_output(&headers, Endpoint::Review).unwrap();
         assert_eq!(output, Output::JSON);
     }
 
@@ -484,5 +495,12 @@ mod tests {
             Representation::PartialMetadata("v1")
         );
         assert!(negotiate_output(&list, Endpoint::Object).is_err());
+        let object = accept("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1");
+        for endpoint in [Endpoint::Object, Endpoint::Write, Endpoint::Review] {
+            assert_eq!(
+                negotiate_output(&object, endpoint).unwrap().representation,
+                Representation::PartialMetadata("v1")
+            );
+        }
     }
 }

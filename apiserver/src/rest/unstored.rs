@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 
 use super::encode::{self, IncludeObject, ListItem, Shape};
 use super::negotiation::{Endpoint, decode_body, negotiate_input, negotiate_output};
-use super::{Reply, read_body};
+use super::{Reply, now_rfc3339, read_body};
+use crate::managedfields;
 use crate::pki::ADMIN_GROUP;
 use crate::registry::ResourceInfo;
 use crate::server::{AppState, UserInfo};
@@ -70,7 +71,7 @@ async fn review(
     headers: &axum::http::HeaderMap,
     body: Body,
 ) -> Reply {
-    let output = negotiate_output(headers, Endpoint::Write)?;
+    let output = negotiate_output(headers, Endpoint::Review)?;
     let format = negotiate_input(headers)?;
     let bytes = read_body(body).await?;
     let mut object = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -87,7 +88,28 @@ async fn review(
     if object.get("metadata").is_none_or(|m| !m.is_object()) {
         object["metadata"] = json!({});
     }
-    object["metadata"]["creationTimestamp"] = Value::Null;
+    // Upstream's create handler runs the field manager on reviews as on any create: what the
+    // request set is recorded (the status the server fills in is not).
+    let manager = managedfields::manager_of(
+        None,
+        headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let now = now_rfc3339();
+    managedfields::record_update(
+        info.group,
+        info.version,
+        info.kind,
+        None,
+        &mut object,
+        &manager,
+        None,
+        &now,
+    );
+    if info.resource == "selfsubjectreviews" {
+        object["metadata"]["creationTimestamp"] = json!(now);
+    }
     let (name, groups, extra) = match &user {
         Some(user) => (
             user.name.clone(),
