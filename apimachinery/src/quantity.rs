@@ -188,6 +188,35 @@ struct Quantity {
     format: Format,
     /// The string as given, when upstream keeps it (it already looks canonical).
     kept: Option<String>,
+    /// The int64 amount (value, scale) when upstream's fast path read it; `None` when Go holds
+    /// an `inf.Dec` instead.
+    int64_amount: Option<(i64, i32)>,
+}
+
+/// What Go's `resource.Quantity` holds after `ParseQuantity` (the fields go-spew prints, which
+/// the pod-template-hash feeds on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoQuantity {
+    /// `i`: the int64 amount (value, scale); `None` when Go took the `inf.Dec` path (`d`).
+    pub int64_amount: Option<(i64, i32)>,
+    /// `s`: the string kept as given, or empty.
+    pub kept: String,
+    /// `Format`: `DecimalExponent`, `BinarySI` or `DecimalSI`.
+    pub format: &'static str,
+}
+
+/// How Go's `ParseQuantity` holds `text`.
+pub fn go_parsed(text: &str) -> Result<GoQuantity, QuantityError> {
+    let quantity = parse(text)?;
+    Ok(GoQuantity {
+        int64_amount: quantity.int64_amount,
+        kept: quantity.kept.unwrap_or_default(),
+        format: match quantity.format {
+            Format::DecimalExponent => "DecimalExponent",
+            Format::BinarySi => "BinarySI",
+            Format::DecimalSi => "DecimalSI",
+        },
+    })
 }
 
 /// The string Go writes for the quantity `text` parses to (its MarshalJSON and protobuf form).
@@ -320,6 +349,7 @@ fn parse(text: &str) -> Result<Quantity, QuantityError> {
             magnitude: Decimal::new(&[], 0),
             format: Format::DecimalSi,
             kept: Some(text.to_owned()),
+            int64_amount: Some((0, 0)),
         });
     }
     let parts = split(text)?;
@@ -365,6 +395,10 @@ fn parse(text: &str) -> Result<Quantity, QuantityError> {
                     magnitude: Decimal::new(&digits, scale),
                     format,
                     kept: kept.then(|| text.to_owned()),
+                    int64_amount: Some((
+                        if parts.positive { result } else { -result },
+                        scale as i32,
+                    )),
                 });
             }
         }
@@ -413,6 +447,7 @@ fn parse(text: &str) -> Result<Quantity, QuantityError> {
         magnitude,
         format,
         kept: None,
+        int64_amount: None,
     })
 }
 

@@ -684,6 +684,37 @@ async fn pause_resume_restart_and_history_limit() {
     assert!(left.iter().any(|rs| revision_of(rs) == "2"));
 }
 
+/// The ReplicaSet of `kubectl create deployment web --image=nginx` has upstream's name: the
+/// pod-template-hash is upstream's hash of the Go template.
+#[tokio::test]
+async fn replica_set_names_are_upstreams() {
+    let cluster = Cluster::start();
+    let client = cluster.client().await;
+    namespace(&client, "names").await;
+    let sets: Api<ReplicaSet> = Api::namespaced(client.clone(), "names");
+    cluster.kubectl_ok(&[
+        "-n",
+        "names",
+        "create",
+        "deployment",
+        "web",
+        "--image=nginx",
+    ]);
+    let rs = wait_until(
+        &sets,
+        watcher::Config::default(),
+        WAIT,
+        "the Deployment's ReplicaSet",
+        |all| all.first().cloned(),
+    )
+    .await;
+    assert_eq!(rs.name_any(), "web-5fc9f4bf66");
+    assert_eq!(
+        rs.labels().get("pod-template-hash").map(String::as_str),
+        Some("5fc9f4bf66")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recreate_empties_the_old_replica_set_first() {
     let cluster = Cluster::start();

@@ -4,6 +4,7 @@
 //! ReplicaSets pruned beyond `revisionHistoryLimit`, and upstream's status and conditions
 //! (`Available`, `Progressing` with its deadline).
 
+mod podhash;
 mod util;
 
 use std::collections::HashSet;

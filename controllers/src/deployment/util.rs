@@ -32,33 +32,10 @@ const SKIPPED_ANNOTATIONS: [&str; 6] = [
 /// Upstream's `maxRevHistoryLengthInChars`.
 const MAX_REVISION_HISTORY_CHARS: usize = 2000;
 
-/// The pod-template hash: FNV-32a over the template and the collision count, rendered with
-/// `rand.SafeEncodeString`. Upstream feeds the FNV hash spew's dump of the Go struct; this
-/// hashes the template's JSON instead, so the value differs from upstream's for the same
-/// template (it is as stable and as collision-prone).
+/// The pod-template hash, as upstream's `controller.ComputeHash` (see [`super::podhash`]).
 pub(crate) fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
-    let mut hash: u32 = 0x811c_9dc5;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= u32::from(*b);
-            hash = hash.wrapping_mul(0x0100_0193);
-        }
-    };
-    feed(&serde_json::to_vec(template).unwrap_or_default());
-    if let Some(count) = collision_count {
-        let mut bytes = [0u8; 8];
-        bytes[..4].copy_from_slice(&count.to_le_bytes());
-        feed(&bytes);
-    }
-    safe_encode(&hash.to_string())
-}
-
-/// `rand.SafeEncodeString`: every byte to a character without vowels or look-alikes.
-fn safe_encode(s: &str) -> String {
-    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    s.bytes()
-        .map(|b| char::from(ALPHANUMS[usize::from(b) % ALPHANUMS.len()]))
-        .collect()
+    let value = serde_json::to_value(template).unwrap_or_default();
+    super::podhash::compute_hash(&value, collision_count)
 }
 
 /// A template as JSON with empty and null values dropped (what `Semantic.DeepEqual` treats as
