@@ -202,6 +202,66 @@ fn condition_of(
         })
 }
 
+/// Deleting a running Job in the background: the garbage collector deletes its pods, and the
+/// Job controller takes the tracking finalizer off the orphans, so they go (upstream's
+/// orphan-pod cleanup); with orphan propagation the pods stay, released of the finalizer.
+#[tokio::test]
+async fn deleted_jobs_release_their_pods() {
+    let cluster = Cluster::start();
+    let client = cluster.client().await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    for name in ["gone", "left"] {
+        jobs.create(
+            &PostParams::default(),
+            &job(name, json!({"completions": 2, "parallelism": 2})),
+        )
+        .await
+        .unwrap();
+        wait_until(
+            &pods,
+            watcher::Config::default().labels(&format!("app={name}")),
+            Duration::from_secs(20),
+            "two pods with the tracking finalizer",
+            |all| {
+                (all.len() == 2
+                    && all
+                        .iter()
+                        .all(|p| p.finalizers().iter().any(|f| f == TRACKING_FINALIZER)))
+                .then_some(())
+            },
+        )
+        .await;
+    }
+    jobs.delete("gone", &DeleteParams::background())
+        .await
+        .unwrap();
+    wait_until(
+        &pods,
+        watcher::Config::default().labels("app=gone"),
+        Duration::from_secs(30),
+        "the deleted Job's pods gone",
+        |all| all.is_empty().then_some(()),
+    )
+    .await;
+    jobs.delete("left", &DeleteParams::orphan()).await.unwrap();
+    let kept = wait_until(
+        &pods,
+        watcher::Config::default().labels("app=left"),
+        Duration::from_secs(30),
+        "the orphaned pods without owner or finalizer",
+        |all| {
+            (all.len() == 2
+                && all
+                    .iter()
+                    .all(|p| p.finalizers().is_empty() && p.owner_references().is_empty()))
+            .then(|| all.to_vec())
+        },
+    )
+    .await;
+    assert!(kept.iter().all(|p| p.metadata.deletion_timestamp.is_none()));
+}
+
 #[tokio::test]
 async fn job_fails_after_backoff_limit_with_growing_delays() {
     let cluster = Cluster::start();

@@ -7,6 +7,7 @@
 
 pub(crate) mod indexes;
 pub(crate) mod informer;
+mod orphans;
 mod pods;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -142,14 +143,32 @@ fn remaining_for(failures: i32, last_failure: Option<Timestamp>) -> Duration {
 pub(crate) async fn run(ctx: Context) {
     let client = ctx.client.clone();
     let mut queue = Queue::<Job>::new();
+    let (checks, orphan_checks) = futures::channel::mpsc::unbounded();
     let jobs = queue.informer(
         Api::<Job>::all(client.clone()),
         watcher::Config::default(),
-        |job| vec![ObjectRef::from_obj(job)],
+        {
+            let checks = checks.clone();
+            move |job| {
+                let _ = checks.unbounded_send(orphans::job_check(job));
+                vec![ObjectRef::from_obj(job)]
+            }
+        },
     );
-    let pods = queue.informer(Api::<Pod>::all(client), watcher::Config::default(), |pod| {
-        controller_key(pod, "batch/v1", "Job")
-    });
+    let pods = queue.informer(
+        Api::<Pod>::all(client.clone()),
+        watcher::Config::default(),
+        {
+            let checks = checks.clone();
+            move |pod| {
+                if let Some(check) = orphans::pod_check(pod) {
+                    let _ = checks.unbounded_send(check);
+                }
+                controller_key(pod, "batch/v1", "Job")
+            }
+        },
+    );
+    let orphan_worker = orphans::run(client, jobs.clone(), pods.clone(), checks, orphan_checks);
     let shared = Arc::new(Shared {
         recorder: ctx.recorder(NAME),
         ctx: ctx.clone(),
@@ -158,9 +177,10 @@ pub(crate) async fn run(ctx: Context) {
         memory: Mutex::default(),
     });
     let concurrency = ctx.options.concurrent_job_syncs;
-    queue
-        .run(NAME, jobs, concurrency, shared, reconcile, ctx)
-        .await;
+    tokio::select! {
+        () = queue.run(NAME, jobs, concurrency, shared, reconcile, ctx) => {}
+        () = orphan_worker => {}
+    }
 }
 
 /// Whether the Job has a true `Complete` or `Failed` condition.
