@@ -17,14 +17,15 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, OwnerReferen
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::{Action, Config, ReconcileRequest, applier};
-use kube::runtime::reflector::store::Writer;
 use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::{WatchStreamExt as _, watcher};
+use kube::runtime::watcher;
 use kube::{Api, Resource, ResourceExt as _};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use crate::Context;
 use crate::reconcile::ReconcileError;
+use crate::shared_informer::Dispatched;
 
 /// How long expectations may stay unmet before a controller acts anyway (upstream's
 /// `ExpectationsTimeout`).
@@ -505,11 +506,12 @@ pub(crate) enum Change<'a, K> {
     Deleted(&'a K),
 }
 
-/// A cache of `api` (with `config`) and the stream that keeps it current, calling `on_change`
-/// for every change before the cache takes it (so `on_change` sees the old copy in the
-/// store) and yielding what `on_change` says to reconcile. Objects that vanished while the
-/// watch relisted are reported as deleted.
+/// The controller manager's shared cache of `api` (with `config`) and this controller's
+/// stream of reconcile requests: `on_change` is called for every change once the cache holds
+/// it, with the cached copy from before, and yields what to reconcile. Objects that vanished
+/// while the watch relisted are reported as deleted; a relist reports only what changed.
 pub(crate) fn cached_watch<K, R, F>(
+    ctx: &Context,
     api: Api<K>,
     config: watcher::Config,
     mut on_change: F,
@@ -519,47 +521,27 @@ where
     R: Resource<DynamicType = ()> + 'static,
     F: FnMut(&Store<K>, Change<'_, K>) -> Vec<ObjectRef<R>> + Send + 'static,
 {
-    let mut writer: Writer<K> = Writer::new(());
-    let reader = writer.as_reader();
-    let store = reader.clone();
-    let mut relisted: HashSet<ObjectRef<K>> = HashSet::new();
-    let stream = watcher(api, config)
-        .default_backoff()
-        .filter_map(move |event| {
-            let mut triggers = Vec::new();
-            match &event {
-                Ok(watcher::Event::Apply(obj)) => {
-                    let old = reader.get(&ObjectRef::from_obj(obj));
-                    triggers = on_change(&reader, Change::Applied { old, new: obj });
-                }
-                Ok(watcher::Event::Delete(obj)) => {
-                    triggers = on_change(&reader, Change::Deleted(obj));
-                }
-                Ok(watcher::Event::Init) => relisted.clear(),
-                Ok(watcher::Event::InitApply(obj)) => {
-                    relisted.insert(ObjectRef::from_obj(obj));
-                    let old = reader.get(&ObjectRef::from_obj(obj));
+    let (store, events) = ctx.informers.subscribe(api, config);
+    let reader = store.clone();
+    let stream = events
+        .map(move |dispatched| {
+            let Dispatched { event, old } = dispatched;
+            let triggers = match &event {
+                watcher::Event::Apply(obj) => on_change(&reader, Change::Applied { old, new: obj }),
+                watcher::Event::Delete(obj) => on_change(&reader, Change::Deleted(obj)),
+                watcher::Event::InitApply(obj) => {
                     let changed = old
                         .as_ref()
                         .is_none_or(|o| o.meta().resource_version != obj.meta().resource_version);
                     if changed {
-                        triggers = on_change(&reader, Change::Applied { old, new: obj });
+                        on_change(&reader, Change::Applied { old, new: obj })
+                    } else {
+                        Vec::new()
                     }
                 }
-                Ok(watcher::Event::InitDone) => {
-                    for gone in reader.state() {
-                        if !relisted.contains(&ObjectRef::from_obj(gone.as_ref())) {
-                            triggers.extend(on_change(&reader, Change::Deleted(gone.as_ref())));
-                        }
-                    }
-                    relisted.clear();
-                }
-                Err(err) => tracing::warn!(%err, "watch failed; retrying"),
-            }
-            if let Ok(event) = &event {
-                writer.apply_watcher_event(event);
-            }
-            std::future::ready(Some(futures::stream::iter(triggers)))
+                watcher::Event::Init | watcher::Event::InitDone => Vec::new(),
+            };
+            futures::stream::iter(triggers)
         })
         .flatten();
     (store, stream)

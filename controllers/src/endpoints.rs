@@ -49,11 +49,17 @@ struct State {
 pub(crate) async fn run(ctx: Context) {
     let client = ctx.client.clone();
     let services = informer(
+        &ctx,
         Api::<Service>::all(client.clone()),
         watcher::Config::default(),
     );
-    let pods = informer(Api::<Pod>::all(client.clone()), watcher::Config::default());
+    let pods = informer(
+        &ctx,
+        Api::<Pod>::all(client.clone()),
+        watcher::Config::default(),
+    );
     let endpoints = informer(
+        &ctx,
         Api::<Endpoints>::all(client.clone()),
         watcher::Config::default(),
     );
@@ -126,8 +132,8 @@ type PortKey = (String, i32, String, Option<String>);
 async fn reconcile(svc: Arc<Service>, state: Arc<State>) -> Result<Action, ReconcileError> {
     let ctx = &state.ctx;
     ctx.metrics.inc("ironkube_controller_syncs_total", NAME);
-    let _ = state.pods.wait_until_ready().await;
-    let _ = state.endpoints.wait_until_ready().await;
+    let _ = crate::shared_informer::wait_synced(&state.pods).await;
+    let _ = crate::shared_informer::wait_synced(&state.endpoints).await;
     let Some(spec) = svc.spec.as_ref() else {
         return Ok(Action::await_change());
     };

@@ -53,12 +53,22 @@ struct State {
 pub(crate) async fn run(ctx: Context) {
     let client = ctx.client.clone();
     let services = informer(
+        &ctx,
         Api::<Service>::all(client.clone()),
         watcher::Config::default(),
     );
-    let pods = informer(Api::<Pod>::all(client.clone()), watcher::Config::default());
-    let nodes = informer(Api::<Node>::all(client.clone()), watcher::Config::default());
+    let pods = informer(
+        &ctx,
+        Api::<Pod>::all(client.clone()),
+        watcher::Config::default(),
+    );
+    let nodes = informer(
+        &ctx,
+        Api::<Node>::all(client.clone()),
+        watcher::Config::default(),
+    );
     let slices = informer(
+        &ctx,
         Api::<EndpointSlice>::all(client.clone()),
         watcher::Config::default().labels(&format!("{MANAGED_BY_LABEL}={CONTROLLER_NAME}")),
     );
@@ -119,9 +129,9 @@ pub(crate) async fn run(ctx: Context) {
 async fn reconcile(svc: Arc<Service>, state: Arc<State>) -> Result<Action, ReconcileError> {
     let ctx = &state.ctx;
     ctx.metrics.inc("ironkube_controller_syncs_total", NAME);
-    let _ = state.pods.wait_until_ready().await;
-    let _ = state.nodes.wait_until_ready().await;
-    let _ = state.slices.wait_until_ready().await;
+    let _ = crate::shared_informer::wait_synced(&state.pods).await;
+    let _ = crate::shared_informer::wait_synced(&state.nodes).await;
+    let _ = crate::shared_informer::wait_synced(&state.slices).await;
     let Some(spec) = svc.spec.as_ref() else {
         return Ok(Action::await_change());
     };

@@ -55,14 +55,17 @@ struct State {
 pub(crate) async fn run(ctx: Context) {
     let client = ctx.client.clone();
     let endpoints = informer(
+        &ctx,
         Api::<Endpoints>::all(client.clone()),
         watcher::Config::default(),
     );
     let services = informer(
+        &ctx,
         Api::<Service>::all(client.clone()),
         watcher::Config::default(),
     );
     let slices = informer(
+        &ctx,
         Api::<EndpointSlice>::all(client.clone()),
         watcher::Config::default().labels(&format!("{MANAGED_BY_LABEL}={CONTROLLER_NAME}")),
     );
@@ -171,8 +174,8 @@ type Groups = BTreeMap<
 async fn reconcile(ep: Arc<Endpoints>, state: Arc<State>) -> Result<Action, ReconcileError> {
     let ctx = &state.ctx;
     ctx.metrics.inc("ironkube_controller_syncs_total", NAME);
-    let _ = state.services.wait_until_ready().await;
-    let _ = state.slices.wait_until_ready().await;
+    let _ = crate::shared_informer::wait_synced(&state.services).await;
+    let _ = crate::shared_informer::wait_synced(&state.slices).await;
     let namespace = ep.namespace().unwrap_or_default();
     let name = ep.name_any();
     let existing = mirrors(&state, &namespace, &name);

@@ -1,5 +1,6 @@
-//! Shared informers for controllers that read several kinds: a reflector (a cache that a watch
-//! keeps current) whose events, once the cache holds them, become reconcile requests. Unlike
+//! Informers for controllers that read several kinds: the controller manager's shared cache
+//! of a kind (see [`crate::shared_informer`]) whose events, once the cache holds them, become
+//! reconcile requests. Unlike
 //! a second watch beside `Controller::watches`, a request never reaches the reconciler before
 //! the cache it reads has the change that caused it.
 
@@ -9,8 +10,10 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt as _};
 use kube::Api;
 use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::{WatchStreamExt as _, reflector, watcher};
+use kube::runtime::watcher;
 use serde::de::DeserializeOwned;
+
+use crate::Context;
 
 /// A cache and the stream of its events (already applied to the cache); the stream must be
 /// polled (merged into a controller's queue) for the cache to fill.
@@ -21,23 +24,14 @@ pub(crate) struct Informer<K: kube::Resource<DynamicType = ()> + 'static> {
     pub(crate) events: BoxStream<'static, watcher::Event<K>>,
 }
 
-/// An informer on `api`.
-pub(crate) fn informer<K>(api: Api<K>, config: watcher::Config) -> Informer<K>
+/// An informer on `api`: the controller manager's shared cache of it, and this
+/// subscriber's events.
+pub(crate) fn informer<K>(ctx: &Context, api: Api<K>, config: watcher::Config) -> Informer<K>
 where
     K: kube::Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
-    let (store, writer) = reflector::store::<K>();
-    let events = reflector::reflector(writer, watcher(api, config).default_backoff())
-        .filter_map(|event| async move {
-            match event {
-                Ok(event) => Some(event),
-                Err(err) => {
-                    tracing::warn!(%err, "watch failed; retrying");
-                    None
-                }
-            }
-        })
-        .boxed();
+    let (store, events) = ctx.informers.subscribe(api, config);
+    let events = events.map(|dispatched| dispatched.event).boxed();
     Informer { store, events }
 }
 

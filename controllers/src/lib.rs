@@ -35,6 +35,7 @@ mod reconcile;
 mod replicaset;
 mod rootca;
 mod serviceaccount;
+mod shared_informer;
 mod tainteviction;
 mod ttlafterfinished;
 
@@ -80,6 +81,8 @@ pub(crate) struct Context {
     pub(crate) metrics: Arc<Metrics>,
     /// The CA bundle published in every namespace (`--root-ca-file`, else the kubeconfig's).
     pub(crate) root_ca: Option<String>,
+    /// The caches the controllers share (one watch per kind).
+    pub(crate) informers: Arc<shared_informer::SharedInformers>,
 }
 
 impl Context {
@@ -201,6 +204,7 @@ pub async fn run(
         options: options.clone(),
         metrics: metrics.clone(),
         root_ca,
+        informers: Arc::default(),
     };
     tokio::pin!(shutdown);
     let elector = if options.leader_elect {

@@ -84,12 +84,21 @@ struct State {
 
 pub(crate) async fn run(ctx: Context) {
     let client = ctx.client.clone();
-    let nodes = informer(Api::<Node>::all(client.clone()), watcher::Config::default());
+    let nodes = informer(
+        &ctx,
+        Api::<Node>::all(client.clone()),
+        watcher::Config::default(),
+    );
     let leases = informer(
+        &ctx,
         Api::<Lease>::namespaced(client.clone(), LEASE_NAMESPACE),
         watcher::Config::default(),
     );
-    let pods = informer(Api::<Pod>::all(client.clone()), watcher::Config::default());
+    let pods = informer(
+        &ctx,
+        Api::<Pod>::all(client.clone()),
+        watcher::Config::default(),
+    );
     let state = Arc::new(State {
         ctx,
         leases: leases.store.clone(),
@@ -191,8 +200,8 @@ fn condition<'a>(node: &'a Node, kind: &str) -> Option<&'a NodeCondition> {
 async fn reconcile(node: Arc<Node>, state: Arc<State>) -> Result<Action, ReconcileError> {
     let ctx = &state.ctx;
     ctx.metrics.inc("ironkube_controller_syncs_total", NAME);
-    let _ = state.leases.wait_until_ready().await;
-    let _ = state.pods.wait_until_ready().await;
+    let _ = crate::shared_informer::wait_synced(&state.leases).await;
+    let _ = crate::shared_informer::wait_synced(&state.pods).await;
     let name = node.name_any();
     let period = ctx.options.node_monitor_period;
     let nodes = Api::<Node>::all(ctx.client.clone());

@@ -31,11 +31,13 @@ pub(crate) async fn run(ctx: Context) {
     // The informers only keep caches; the collector runs on its timer.
     let mut queue = Queue::<Pod>::new();
     let pods = queue.informer(
+        &ctx,
         Api::<Pod>::all(ctx.client.clone()),
         watcher::Config::default(),
         |_| Vec::new(),
     );
     let nodes = queue.informer(
+        &ctx,
         Api::<Node>::all(ctx.client.clone()),
         watcher::Config::default(),
         |_| Vec::new(),
@@ -72,8 +74,8 @@ struct Collector {
 }
 
 async fn collect_forever(mut collector: Collector) {
-    let _ = collector.pods.wait_until_ready().await;
-    let _ = collector.nodes.wait_until_ready().await;
+    let _ = crate::shared_informer::wait_synced(&collector.pods).await;
+    let _ = crate::shared_informer::wait_synced(&collector.nodes).await;
     let mut ticks = tokio::time::interval(GC_CHECK_PERIOD);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

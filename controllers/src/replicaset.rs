@@ -134,8 +134,11 @@ fn owner_of<K: Replicated>(pod: &Pod) -> Option<ObjectRef<K>> {
 async fn run<K: Replicated>(ctx: Context, concurrency: u16) {
     let client = ctx.client.clone();
     let expectations = Arc::new(Expectations::default());
-    let (owners, owner_triggers) =
-        cached_watch(Api::<K>::all(client.clone()), watcher::Config::default(), {
+    let (owners, owner_triggers) = cached_watch(
+        &ctx,
+        Api::<K>::all(client.clone()),
+        watcher::Config::default(),
+        {
             let expectations = expectations.clone();
             move |_store: &Store<K>, change| match change {
                 Change::Applied { new, .. } => vec![ObjectRef::from_obj(new)],
@@ -144,8 +147,10 @@ async fn run<K: Replicated>(ctx: Context, concurrency: u16) {
                     Vec::new()
                 }
             }
-        });
+        },
+    );
     let (pods, pod_triggers) = cached_watch(
+        &ctx,
         Api::<Pod>::all(client.clone()),
         watcher::Config::default(),
         {
@@ -245,9 +250,7 @@ async fn reconcile<K: Replicated>(
     owner: Arc<K>,
     state: Arc<State<K>>,
 ) -> Result<Action, ReconcileError> {
-    state
-        .pods
-        .wait_until_ready()
+    crate::shared_informer::wait_synced(&state.pods)
         .await
         .map_err(|err| ReconcileError::Other(err.to_string()))?;
     let ctx = &state.ctx;

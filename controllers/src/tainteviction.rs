@@ -33,8 +33,16 @@ struct State {
 
 pub(crate) async fn run(ctx: Context) {
     let client = ctx.client.clone();
-    let pods = informer(Api::<Pod>::all(client.clone()), watcher::Config::default());
-    let nodes = informer(Api::<Node>::all(client.clone()), watcher::Config::default());
+    let pods = informer(
+        &ctx,
+        Api::<Pod>::all(client.clone()),
+        watcher::Config::default(),
+    );
+    let nodes = informer(
+        &ctx,
+        Api::<Node>::all(client.clone()),
+        watcher::Config::default(),
+    );
     let state = Arc::new(State {
         ctx,
         nodes: nodes.store.clone(),
@@ -122,7 +130,7 @@ fn eviction_delay(tolerations: &[Toleration], taints: &[&Taint]) -> Option<Optio
 async fn reconcile(pod: Arc<Pod>, state: Arc<State>) -> Result<Action, ReconcileError> {
     let ctx = &state.ctx;
     ctx.metrics.inc("ironkube_controller_syncs_total", NAME);
-    let _ = state.nodes.wait_until_ready().await;
+    let _ = crate::shared_informer::wait_synced(&state.nodes).await;
     if pod.metadata.deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }

@@ -22,6 +22,7 @@ const NAME: &str = "ttl-after-finished-controller";
 pub(crate) async fn run(ctx: Context) {
     let mut queue = Queue::<Job>::new();
     let jobs = queue.informer(
+        &ctx,
         Api::<Job>::all(ctx.client.clone()),
         watcher::Config::default(),
         |job| {

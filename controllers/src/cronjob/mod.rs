@@ -43,13 +43,17 @@ pub(crate) async fn run(ctx: Context) {
     let client = ctx.client.clone();
     let mut queue = Queue::<CronJob>::new();
     let cronjobs = queue.informer(
+        &ctx,
         Api::<CronJob>::all(client.clone()),
         watcher::Config::default(),
         |cj| vec![ObjectRef::from_obj(cj)],
     );
-    let jobs = queue.informer(Api::<Job>::all(client), watcher::Config::default(), |job| {
-        controller_key(job, "batch/v1", "CronJob")
-    });
+    let jobs = queue.informer(
+        &ctx,
+        Api::<Job>::all(client),
+        watcher::Config::default(),
+        |job| controller_key(job, "batch/v1", "CronJob"),
+    );
     let shared = Arc::new(Shared {
         recorder: ctx.recorder(NAME),
         ctx: ctx.clone(),

@@ -64,6 +64,7 @@ fn owner_of(rs: &ReplicaSet) -> Option<ObjectRef<Deployment>> {
 pub(crate) async fn run(ctx: Context) {
     let client = ctx.client.clone();
     let (deployments, deployment_triggers) = cached_watch(
+        &ctx,
         Api::<Deployment>::all(client.clone()),
         watcher::Config::default(),
         |_store: &Store<Deployment>, change| match change {
@@ -72,6 +73,7 @@ pub(crate) async fn run(ctx: Context) {
         },
     );
     let (sets, set_triggers) = cached_watch(
+        &ctx,
         Api::<ReplicaSet>::all(client.clone()),
         watcher::Config::default(),
         {
@@ -107,6 +109,7 @@ pub(crate) async fn run(ctx: Context) {
     );
     // Pods going away matter to Recreate, which waits for the old ones.
     let (pods, pod_triggers) = cached_watch(
+        &ctx,
         Api::<Pod>::all(client.clone()),
         watcher::Config::default(),
         {
@@ -166,8 +169,12 @@ async fn reconcile(d: Arc<Deployment>, state: Arc<State>) -> Result<Action, Reco
     let not_ready = |err: kube::runtime::reflector::store::WriterDropped| {
         ReconcileError::Other(err.to_string())
     };
-    state.sets.wait_until_ready().await.map_err(not_ready)?;
-    state.pods.wait_until_ready().await.map_err(not_ready)?;
+    crate::shared_informer::wait_synced(&state.sets)
+        .await
+        .map_err(not_ready)?;
+    crate::shared_informer::wait_synced(&state.pods)
+        .await
+        .map_err(not_ready)?;
     state
         .ctx
         .metrics

@@ -13,8 +13,8 @@ use futures::StreamExt as _;
 use futures::channel::mpsc;
 use kube::api::Api;
 use kube::runtime::controller::{Action, Config, applier};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt as _, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
 use kube::{Resource, ResourceExt as _};
 use serde::de::DeserializeOwned;
 
@@ -57,10 +57,11 @@ where
         }
     }
 
-    /// Caches what `api` lists; every added, changed or deleted object enqueues the keys
-    /// `keys` names for it.
+    /// The controller manager's shared cache of `api`; every added, changed or deleted
+    /// object enqueues the keys `keys` names for it.
     pub(crate) fn informer<C>(
         &mut self,
+        ctx: &Context,
         api: Api<C>,
         config: watcher::Config,
         keys: impl Fn(&C) -> Vec<ObjectRef<K>> + Send + 'static,
@@ -68,30 +69,25 @@ where
     where
         C: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     {
-        let (reader, writer) = reflector::store();
+        let (reader, mut events) = ctx.informers.subscribe(api, config);
         let sender = self.sender.clone();
-        let events = reflector::reflector(writer, watcher(api, config).default_backoff());
         self.tasks.0.push(tokio::spawn(async move {
-            let mut events = std::pin::pin!(events);
-            while let Some(event) = events.next().await {
-                match event {
-                    Ok(
-                        watcher::Event::Apply(object)
-                        | watcher::Event::Delete(object)
-                        | watcher::Event::InitApply(object),
-                    ) => {
+            while let Some(dispatched) = events.next().await {
+                match dispatched.event {
+                    watcher::Event::Apply(object)
+                    | watcher::Event::Delete(object)
+                    | watcher::Event::InitApply(object) => {
                         for key in keys(&object) {
                             let _ = sender.unbounded_send(key);
                         }
                     }
-                    Ok(_) => {}
-                    Err(err) => tracing::debug!(%err, "watch failed; it is retried"),
+                    watcher::Event::Init | watcher::Event::InitDone => {}
                 }
             }
         }));
         let waiting = reader.clone();
         self.ready.push(Box::pin(async move {
-            let _ = waiting.wait_until_ready().await;
+            let _ = crate::shared_informer::wait_synced(&waiting).await;
         }));
         reader
     }

@@ -145,6 +145,7 @@ pub(crate) async fn run(ctx: Context) {
     let mut queue = Queue::<Job>::new();
     let (checks, orphan_checks) = futures::channel::mpsc::unbounded();
     let jobs = queue.informer(
+        &ctx,
         Api::<Job>::all(client.clone()),
         watcher::Config::default(),
         {
@@ -156,6 +157,7 @@ pub(crate) async fn run(ctx: Context) {
         },
     );
     let pods = queue.informer(
+        &ctx,
         Api::<Pod>::all(client.clone()),
         watcher::Config::default(),
         {

@@ -60,7 +60,9 @@ pub(super) async fn run(
     retries: mpsc::UnboundedSender<Check>,
     mut checks: mpsc::UnboundedReceiver<Check>,
 ) {
-    if jobs.wait_until_ready().await.is_err() || pods.wait_until_ready().await.is_err() {
+    if crate::shared_informer::wait_synced(&jobs).await.is_err()
+        || crate::shared_informer::wait_synced(&pods).await.is_err()
+    {
         return;
     }
     while let Some(check) = checks.next().await {
