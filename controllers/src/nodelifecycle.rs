@@ -6,8 +6,12 @@
 //! It keeps the condition taints: `not-ready`/`unreachable` with NoSchedule and NoExecute,
 //! the pressure taints, and `unschedulable` mirroring `spec.unschedulable`.
 //!
-//! Upstream adds the NoExecute taints through per-zone rate limiters
-//! (`--node-eviction-rate`); here they are added at once.
+//! The NoExecute taints follow upstream's zone states (nodes grouped by region and zone):
+//! when every zone has no Ready node the controller assumes the problem is its own view, not
+//! the nodes ("master disruption mode") and takes the NoExecute taints off, so nothing is
+//! evicted; a zone of at most 50 nodes of which more than two and at least 55 % are not Ready
+//! gets no new NoExecute taints. Upstream also paces the tainting of single nodes with
+//! per-zone rate limiters (`--node-eviction-rate`, 0.1 node/s); here a node is tainted at once.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -76,6 +80,7 @@ struct Health {
 
 struct State {
     ctx: Context,
+    nodes: Store<Node>,
     leases: Store<Lease>,
     pods: Store<Pod>,
     health: Mutex<HashMap<String, Health>>,
@@ -101,6 +106,7 @@ pub(crate) async fn run(ctx: Context) {
     );
     let state = Arc::new(State {
         ctx,
+        nodes: nodes.store.clone(),
         leases: leases.store.clone(),
         pods: pods.store.clone(),
         health: Mutex::new(HashMap::new()),
@@ -283,7 +289,8 @@ async fn reconcile(node: Arc<Node>, state: Arc<State>) -> Result<Action, Reconci
     }
 
     let ready = condition(&node, "Ready").map(|c| c.status.clone());
-    update_taints(&nodes, &node, ready.as_deref()).await?;
+    let no_execute = no_execute_tainting(&state.nodes.state(), &node);
+    update_taints(&nodes, &node, ready.as_deref(), no_execute).await?;
 
     if let Some(ready) = &ready {
         if ready != "True" && observed_ready.as_deref() == Some("True") {
@@ -303,11 +310,88 @@ async fn reconcile(node: Arc<Node>, state: Arc<State>) -> Result<Action, Reconci
     Ok(Action::requeue(period))
 }
 
+/// Whether the NoExecute condition taints may be added now (upstream's zone states).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NoExecuteTainting {
+    /// Added and removed as the Ready condition says.
+    Allowed,
+    /// None added; the ones there stay (upstream's zone limiter at 0 in a partial
+    /// disruption of a small zone).
+    Held,
+    /// Every zone is fully disrupted: they are taken off (upstream's master disruption mode).
+    Removed,
+}
+
+/// Upstream's zone key: region and zone labels (the beta ones as fallbacks).
+fn zone_key(node: &Node) -> String {
+    let labels = node.labels();
+    let get = |ga: &str, beta: &str| {
+        labels
+            .get(ga)
+            .or_else(|| labels.get(beta))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let region = get(
+        "topology.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/region",
+    );
+    let zone = get(
+        "topology.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/zone",
+    );
+    if region.is_empty() && zone.is_empty() {
+        String::new()
+    } else {
+        format!("{region}:\x00:{zone}")
+    }
+}
+
+/// Upstream's `ComputeZoneState` thresholds: `--unhealthy-zone-threshold` and
+/// `--large-cluster-size-threshold` at their defaults.
+const UNHEALTHY_ZONE_THRESHOLD: f64 = 0.55;
+const LARGE_CLUSTER_SIZE: usize = 50;
+
+/// How `node`'s NoExecute taints may change, given every node the cache holds.
+fn no_execute_tainting(all: &[Arc<Node>], node: &Node) -> NoExecuteTainting {
+    // zone → (ready, not ready); nodes labelled to be left out of disruption checks do not count.
+    let mut zones: HashMap<String, (usize, usize)> = HashMap::new();
+    for other in all {
+        if other
+            .labels()
+            .contains_key("node.kubernetes.io/exclude-disruption")
+        {
+            continue;
+        }
+        let counts = zones.entry(zone_key(other)).or_default();
+        if condition(other, "Ready").is_some_and(|c| c.status == "True") {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    }
+    let fully_disrupted = |(ready, not_ready): (usize, usize)| ready == 0 && not_ready > 0;
+    if !zones.is_empty() && zones.values().all(|c| fully_disrupted(*c)) {
+        return NoExecuteTainting::Removed;
+    }
+    let (ready, not_ready) = zones.get(&zone_key(node)).copied().unwrap_or_default();
+    let size = ready + not_ready;
+    let partially_disrupted = !fully_disrupted((ready, not_ready))
+        && not_ready > 2
+        && not_ready as f64 / size as f64 >= UNHEALTHY_ZONE_THRESHOLD;
+    if partially_disrupted && size <= LARGE_CLUSTER_SIZE {
+        NoExecuteTainting::Held
+    } else {
+        NoExecuteTainting::Allowed
+    }
+}
+
 /// Brings the controller's taints in line with the conditions and `spec.unschedulable`.
 async fn update_taints(
     nodes: &Api<Node>,
     node: &Node,
     ready: Option<&str>,
+    no_execute: NoExecuteTainting,
 ) -> Result<(), ReconcileError> {
     let mut wanted: Vec<(&str, &str)> = Vec::new();
     for (kind, status, key) in CONDITION_TAINTS {
@@ -318,21 +402,34 @@ async fn update_taints(
     if node.spec.as_ref().and_then(|s| s.unschedulable) == Some(true) {
         wanted.push((UNSCHEDULABLE_TAINT, "NoSchedule"));
     }
-    match ready {
-        Some("False") => wanted.push((NOT_READY_TAINT, "NoExecute")),
-        Some("Unknown") => wanted.push((UNREACHABLE_TAINT, "NoExecute")),
-        _ => {}
+    let current: Vec<Taint> = node
+        .spec
+        .as_ref()
+        .and_then(|s| s.taints.clone())
+        .unwrap_or_default();
+    let no_execute_key = match ready {
+        Some("False") => Some(NOT_READY_TAINT),
+        Some("Unknown") => Some(UNREACHABLE_TAINT),
+        _ => None,
+    };
+    if let Some(key) = no_execute_key {
+        let present = current
+            .iter()
+            .any(|t| t.key == key && t.effect == "NoExecute");
+        let keep = match no_execute {
+            NoExecuteTainting::Allowed => true,
+            NoExecuteTainting::Held => present,
+            NoExecuteTainting::Removed => false,
+        };
+        if keep {
+            wanted.push((key, "NoExecute"));
+        }
     }
     let managed: BTreeMap<&str, ()> = CONDITION_TAINTS
         .iter()
         .map(|(_, _, key)| (*key, ()))
         .chain([(UNSCHEDULABLE_TAINT, ())])
         .collect();
-    let current: Vec<Taint> = node
-        .spec
-        .as_ref()
-        .and_then(|s| s.taints.clone())
-        .unwrap_or_default();
     let mut taints: Vec<Taint> = current
         .iter()
         .filter(|t| {
@@ -436,5 +533,70 @@ async fn mark_pods_not_ready(state: &Arc<State>, node: &str) -> Result<(), Recon
             Err(err.into())
         }
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn node(name: &str, zone: &str, ready: &str) -> Arc<Node> {
+        let mut labels = serde_json::Map::new();
+        if !zone.is_empty() {
+            labels.insert("topology.kubernetes.io/zone".into(), json!(zone));
+        }
+        Arc::new(
+            serde_json::from_value(json!({
+                "metadata": {"name": name, "labels": labels},
+                "status": {"conditions": [{"type": "Ready", "status": ready}]},
+            }))
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn zone_states_decide_the_no_execute_taints() {
+        use NoExecuteTainting::{Allowed, Held, Removed};
+        // One node, not ready: every zone is fully disrupted.
+        let alone = [node("a", "", "Unknown")];
+        assert_eq!(no_execute_tainting(&alone, &alone[0]), Removed);
+        // One of two down: normal.
+        let pair = [node("a", "", "Unknown"), node("b", "", "True")];
+        assert_eq!(no_execute_tainting(&pair, &pair[0]), Allowed);
+        // A whole zone down while another is up: that zone is tainted as usual.
+        let zones = [
+            node("a", "z1", "Unknown"),
+            node("b", "z1", "False"),
+            node("c", "z2", "True"),
+        ];
+        assert_eq!(no_execute_tainting(&zones, &zones[0]), Allowed);
+        // Three of four down in a small zone: partial disruption, nothing new.
+        let partial = [
+            node("a", "z", "Unknown"),
+            node("b", "z", "Unknown"),
+            node("c", "z", "False"),
+            node("d", "z", "True"),
+        ];
+        assert_eq!(no_execute_tainting(&partial, &partial[0]), Held);
+        // Two of three down: not more than two, normal.
+        let two = [
+            node("a", "z", "Unknown"),
+            node("b", "z", "Unknown"),
+            node("c", "z", "True"),
+        ];
+        assert_eq!(no_execute_tainting(&two, &two[0]), Allowed);
+        // Nodes excluded from disruption checks do not count.
+        let mut excluded = (*node("x", "", "True")).clone();
+        excluded.labels_mut().insert(
+            "node.kubernetes.io/exclude-disruption".into(),
+            String::new(),
+        );
+        let with_excluded = [node("a", "", "Unknown"), Arc::new(excluded)];
+        assert_eq!(
+            no_execute_tainting(&with_excluded, &with_excluded[0]),
+            Removed
+        );
     }
 }

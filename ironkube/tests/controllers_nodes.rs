@@ -419,27 +419,31 @@ async fn silent_nodes_get_unknown_tainted_and_their_pods_evicted() {
     ]);
     let client = cluster.client().await;
     let nodes: Api<Node> = Api::all(client.clone());
-    nodes
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({"metadata": {"name": "node-1"}})).unwrap(),
-        )
-        .await
-        .unwrap();
-    post_ready(&nodes, "node-1").await;
     let leases: Api<Lease> = Api::namespaced(client.clone(), "kube-node-lease");
-    leases
-        .create(
-            &PostParams::default(),
-            &serde_json::from_value(json!({
-                "metadata": {"name": "node-1"},
-                "spec": {"holderIdentity": "node-1", "leaseDurationSeconds": 40,
-                         "renewTime": k8s_openapi::jiff::Timestamp::now().to_string()},
-            }))
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    // Two nodes: with every node silent upstream evicts nothing (see the end).
+    for name in ["node-0", "node-1"] {
+        nodes
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(json!({"metadata": {"name": name}})).unwrap(),
+            )
+            .await
+            .unwrap();
+        post_ready(&nodes, name).await;
+        leases
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(json!({
+                    "metadata": {"name": name},
+                    "spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
+                             "renewTime": k8s_openapi::jiff::Timestamp::now().to_string()},
+                }))
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+    }
+    let healthy = renew_lease(client.clone(), "node-0");
     let renewer = renew_lease(client.clone(), "node-1");
     namespace(&client, "apps").await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), "apps");
@@ -594,7 +598,35 @@ async fn silent_nodes_get_unknown_tainted_and_their_pods_evicted() {
     )
     .await;
     assert!(pods.get_opt("forever").await.unwrap().is_some());
+
+    // Every node silent: upstream's master disruption mode, the NoExecute taints stay off and
+    // nothing is evicted (the NoSchedule ones are there).
     renewer.abort();
+    healthy.abort();
+    wait_until(
+        &nodes,
+        watcher::Config::default(),
+        Duration::from_secs(20),
+        "both nodes Unknown with the NoSchedule unreachable taint",
+        |ns| {
+            (ns.len() == 2
+                && ns.iter().all(|n| {
+                    ready_condition(n).is_some_and(|c| c.status == "Unknown")
+                        && has_taint(n, "node.kubernetes.io/unreachable", "NoSchedule")
+                }))
+            .then_some(())
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    for node in nodes.list(&Default::default()).await.unwrap() {
+        assert!(
+            !has_taint(&node, "node.kubernetes.io/unreachable", "NoExecute"),
+            "{} has the NoExecute taint with every node down",
+            node.name_any()
+        );
+    }
+    assert!(pods.get_opt("forever").await.unwrap().is_some());
 }
 
 #[tokio::test]
