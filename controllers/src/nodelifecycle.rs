@@ -9,9 +9,10 @@
 //! The NoExecute taints follow upstream's zone states (nodes grouped by region and zone):
 //! when every zone has no Ready node the controller assumes the problem is its own view, not
 //! the nodes ("master disruption mode") and takes the NoExecute taints off, so nothing is
-//! evicted; a zone of at most 50 nodes of which more than two and at least 55 % are not Ready
-//! gets no new NoExecute taints. Upstream also paces the tainting of single nodes with
-//! per-zone rate limiters (`--node-eviction-rate`, 0.1 node/s); here a node is tainted at once.
+//! evicted; a zone of at most `--large-cluster-size-threshold` nodes of which more than two
+//! and at least `--unhealthy-zone-threshold` are not Ready gets no new NoExecute taints (a
+//! larger one gets them at `--secondary-node-eviction-rate`); otherwise nodes get them at
+//! `--node-eviction-rate` per zone (a token bucket of one, as upstream's limiters).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -85,6 +86,52 @@ struct State {
     pods: Store<Pod>,
     health: Mutex<HashMap<String, Health>>,
     known: Mutex<HashSet<String>>,
+    /// zone → the pace of new NoExecute taints there.
+    limiters: Mutex<HashMap<String, Limiter>>,
+}
+
+/// A token bucket of one token (upstream's `NewTokenBucketRateLimiter(qps, 1)`); a new rate
+/// is a new, full bucket (upstream's `SwapLimiter`).
+struct Limiter {
+    rate: f32,
+    tokens: f64,
+    last: Instant,
+}
+
+impl State {
+    /// Takes the token of `zone` at `rate` per second, or says how long until there is one.
+    fn take_token(&self, zone: &str, rate: f32) -> Result<(), std::time::Duration> {
+        if rate <= 0.0 {
+            // Upstream's never-accepting limiter.
+            return Err(self.ctx.options.node_monitor_period);
+        }
+        let now = Instant::now();
+        let mut limiters = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
+        let limiter = limiters.entry(zone.to_string()).or_insert(Limiter {
+            rate,
+            tokens: 1.0,
+            last: now,
+        });
+        if limiter.rate != rate {
+            *limiter = Limiter {
+                rate,
+                tokens: 1.0,
+                last: now,
+            };
+        }
+        let rate = f64::from(rate);
+        limiter.tokens =
+            (limiter.tokens + now.duration_since(limiter.last).as_secs_f64() * rate).min(1.0);
+        limiter.last = now;
+        if limiter.tokens >= 1.0 {
+            limiter.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(std::time::Duration::from_secs_f64(
+                (1.0 - limiter.tokens) / rate,
+            ))
+        }
+    }
 }
 
 pub(crate) async fn run(ctx: Context) {
@@ -111,6 +158,7 @@ pub(crate) async fn run(ctx: Context) {
         pods: pods.store.clone(),
         health: Mutex::new(HashMap::new()),
         known: Mutex::new(HashSet::new()),
+        limiters: Mutex::new(HashMap::new()),
     });
     let on_node = {
         let state = state.clone();
@@ -289,7 +337,18 @@ async fn reconcile(node: Arc<Node>, state: Arc<State>) -> Result<Action, Reconci
     }
 
     let ready = condition(&node, "Ready").map(|c| c.status.clone());
-    let no_execute = no_execute_tainting(&state.nodes.state(), &node);
+    let mut no_execute = no_execute_tainting(&state.nodes.state(), &node, &ctx.options);
+    let mut requeue = period;
+    if let NoExecuteTainting::Allowed { rate } = no_execute
+        && matches!(ready.as_deref(), Some("False" | "Unknown"))
+        && !has_no_execute_condition_taint(&node)
+    {
+        // A first NoExecute taint waits for its zone's token; a swap between the two does not.
+        if let Err(wait) = state.take_token(&zone_key(&node), rate) {
+            no_execute = NoExecuteTainting::Held;
+            requeue = requeue.min(wait);
+        }
+    }
     update_taints(&nodes, &node, ready.as_deref(), no_execute).await?;
 
     if let Some(ready) = &ready {
@@ -307,16 +366,19 @@ async fn reconcile(node: Arc<Node>, state: Arc<State>) -> Result<Action, Reconci
             entry.ready = Some(ready.clone());
         }
     }
-    Ok(Action::requeue(period))
+    Ok(Action::requeue(requeue))
 }
 
 /// Whether the NoExecute condition taints may be added now (upstream's zone states).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum NoExecuteTainting {
-    /// Added and removed as the Ready condition says.
-    Allowed,
-    /// None added; the ones there stay (upstream's zone limiter at 0 in a partial
-    /// disruption of a small zone).
+    /// Added (at `rate` nodes per second in the zone) and removed as the Ready condition says.
+    Allowed {
+        /// Nodes per second.
+        rate: f32,
+    },
+    /// None added; the ones there stay or swap (upstream's zone limiter at 0 in a partial
+    /// disruption of a small zone, or no token yet).
     Held,
     /// Every zone is fully disrupted: they are taken off (upstream's master disruption mode).
     Removed,
@@ -347,13 +409,25 @@ fn zone_key(node: &Node) -> String {
     }
 }
 
-/// Upstream's `ComputeZoneState` thresholds: `--unhealthy-zone-threshold` and
-/// `--large-cluster-size-threshold` at their defaults.
-const UNHEALTHY_ZONE_THRESHOLD: f64 = 0.55;
-const LARGE_CLUSTER_SIZE: usize = 50;
+/// Whether the node carries the `not-ready` or `unreachable` NoExecute taint.
+fn has_no_execute_condition_taint(node: &Node) -> bool {
+    node.spec
+        .as_ref()
+        .and_then(|s| s.taints.as_ref())
+        .is_some_and(|ts| {
+            ts.iter().any(|t| {
+                t.effect == "NoExecute" && (t.key == NOT_READY_TAINT || t.key == UNREACHABLE_TAINT)
+            })
+        })
+}
 
-/// How `node`'s NoExecute taints may change, given every node the cache holds.
-fn no_execute_tainting(all: &[Arc<Node>], node: &Node) -> NoExecuteTainting {
+/// How `node`'s NoExecute taints may change, given every node the cache holds (upstream's
+/// `handleDisruption` and `ComputeZoneState`).
+fn no_execute_tainting(
+    all: &[Arc<Node>],
+    node: &Node,
+    options: &crate::options::ControllerManagerOptions,
+) -> NoExecuteTainting {
     // zone → (ready, not ready); nodes labelled to be left out of disruption checks do not count.
     let mut zones: HashMap<String, (usize, usize)> = HashMap::new();
     for other in all {
@@ -378,11 +452,17 @@ fn no_execute_tainting(all: &[Arc<Node>], node: &Node) -> NoExecuteTainting {
     let size = ready + not_ready;
     let partially_disrupted = !fully_disrupted((ready, not_ready))
         && not_ready > 2
-        && not_ready as f64 / size as f64 >= UNHEALTHY_ZONE_THRESHOLD;
-    if partially_disrupted && size <= LARGE_CLUSTER_SIZE {
-        NoExecuteTainting::Held
-    } else {
-        NoExecuteTainting::Allowed
+        && not_ready as f64 / size as f64 >= f64::from(options.unhealthy_zone_threshold);
+    let large =
+        i64::try_from(size).unwrap_or(i64::MAX) > i64::from(options.large_cluster_size_threshold);
+    match (partially_disrupted, large) {
+        (false, _) => NoExecuteTainting::Allowed {
+            rate: options.node_eviction_rate,
+        },
+        (true, true) => NoExecuteTainting::Allowed {
+            rate: options.secondary_node_eviction_rate,
+        },
+        (true, false) => NoExecuteTainting::Held,
     }
 }
 
@@ -413,12 +493,9 @@ async fn update_taints(
         _ => None,
     };
     if let Some(key) = no_execute_key {
-        let present = current
-            .iter()
-            .any(|t| t.key == key && t.effect == "NoExecute");
         let keep = match no_execute {
-            NoExecuteTainting::Allowed => true,
-            NoExecuteTainting::Held => present,
+            NoExecuteTainting::Allowed { .. } => true,
+            NoExecuteTainting::Held => has_no_execute_condition_taint(node),
             NoExecuteTainting::Removed => false,
         };
         if keep {
@@ -556,9 +633,26 @@ mod tests {
         )
     }
 
+    fn options() -> crate::options::ControllerManagerOptions {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            options: crate::options::ControllerManagerOptions,
+        }
+        Cli::try_parse_from(["kube-controller-manager"])
+            .unwrap()
+            .options
+    }
+
     #[test]
     fn zone_states_decide_the_no_execute_taints() {
-        use NoExecuteTainting::{Allowed, Held, Removed};
+        use NoExecuteTainting::{Held, Removed};
+        let options = options();
+        let no_execute_tainting =
+            |all: &[Arc<Node>], node: &Node| no_execute_tainting(all, node, &options);
+        #[allow(non_upper_case_globals)]
+        const Allowed: NoExecuteTainting = NoExecuteTainting::Allowed { rate: 0.1 };
         // One node, not ready: every zone is fully disrupted.
         let alone = [node("a", "", "Unknown")];
         assert_eq!(no_execute_tainting(&alone, &alone[0]), Removed);
@@ -598,5 +692,40 @@ mod tests {
             no_execute_tainting(&with_excluded, &with_excluded[0]),
             Removed
         );
+    }
+
+    #[tokio::test]
+    async fn new_no_execute_taints_are_paced_per_zone() {
+        let client =
+            kube::Client::try_from(kube::Config::new("http://127.0.0.1:9".parse().unwrap()))
+                .unwrap();
+        let ctx = Context {
+            client,
+            options: Arc::new(options()),
+            metrics: Arc::default(),
+            root_ca: None,
+            informers: Arc::default(),
+        };
+        let (store, _writer) = kube::runtime::reflector::store::<Lease>();
+        let (pods, _pod_writer) = kube::runtime::reflector::store::<Pod>();
+        let (nodes, _node_writer) = kube::runtime::reflector::store::<Node>();
+        let state = State {
+            ctx,
+            nodes,
+            leases: store,
+            pods,
+            health: Mutex::default(),
+            known: Mutex::default(),
+            limiters: Mutex::default(),
+        };
+        // The first node of a zone at once, the next one after 1/rate.
+        assert!(state.take_token("z", 0.1).is_ok());
+        let wait = state.take_token("z", 0.1).unwrap_err();
+        assert!(wait > std::time::Duration::from_secs(9), "{wait:?}");
+        // Another zone has its own bucket; a new rate is a new, full bucket.
+        assert!(state.take_token("other", 0.1).is_ok());
+        assert!(state.take_token("z", 0.01).is_ok());
+        // A rate of 0 never gives a token.
+        assert!(state.take_token("held", 0.0).is_err());
     }
 }

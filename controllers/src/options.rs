@@ -223,14 +223,6 @@ accepted_flags! {
     cert_dir: value,
     /// Service CIDRs, for node IPAM.
     service_cluster_ip_range: value,
-    /// Eviction rates and zone thresholds of the node lifecycle controller.
-    node_eviction_rate: value,
-    /// The eviction rate in unhealthy zones.
-    secondary_node_eviction_rate: value,
-    /// The cluster size below which zones count as small.
-    large_cluster_size_threshold: value,
-    /// The share of unready nodes that makes a zone unhealthy.
-    unhealthy_zone_threshold: value,
     /// The horizon of the attach-detach controller's reconciler.
     disable_attach_detach_reconcile_sync: bool,
     /// The root of persistent volume recycler pods.
@@ -319,6 +311,18 @@ pub struct ControllerManagerOptions {
     /// How often node health is checked.
     #[arg(long, default_value = "5s", value_parser = goduration::parse_std)]
     pub node_monitor_period: Duration,
+    /// Nodes per second given NoExecute taints in a zone that is not partially disrupted.
+    #[arg(long, default_value_t = 0.1)]
+    pub node_eviction_rate: f32,
+    /// Nodes per second given NoExecute taints in a partially disrupted large zone.
+    #[arg(long, default_value_t = 0.01)]
+    pub secondary_node_eviction_rate: f32,
+    /// The zone size up to which a partially disrupted zone gets no new NoExecute taints.
+    #[arg(long, default_value_t = 50)]
+    pub large_cluster_size_threshold: i32,
+    /// The share of not-Ready nodes (with more than two) that makes a zone partially disrupted.
+    #[arg(long, default_value_t = 0.55)]
+    pub unhealthy_zone_threshold: f32,
     /// How long a new node may take to report before it is `Unknown`.
     #[arg(long, default_value = "1m0s", value_parser = goduration::parse_std)]
     pub node_startup_grace_period: Duration,
@@ -456,6 +460,10 @@ mod tests {
         assert_eq!(options.leader_elect_renew_deadline, Duration::from_secs(10));
         assert_eq!(options.leader_elect_retry_period, Duration::from_secs(2));
         assert_eq!(options.node_monitor_grace_period, Duration::from_secs(50));
+        assert_eq!(options.node_eviction_rate, 0.1);
+        assert_eq!(options.secondary_node_eviction_rate, 0.01);
+        assert_eq!(options.large_cluster_size_threshold, 50);
+        assert_eq!(options.unhealthy_zone_threshold, 0.55);
         assert_eq!(options.secure_port, 10257);
         assert_eq!(options.concurrent_gc_syncs, 20);
         assert!(options.validate().is_empty());

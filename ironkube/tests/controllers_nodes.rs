@@ -629,6 +629,83 @@ async fn silent_nodes_get_unknown_tainted_and_their_pods_evicted() {
     assert!(pods.get_opt("forever").await.unwrap().is_some());
 }
 
+/// Two nodes of one zone going silent together get their NoExecute taints one token apart
+/// (`--node-eviction-rate`, here one node per 4 s), as upstream's per-zone limiter paces them.
+#[tokio::test]
+async fn silent_nodes_are_tainted_at_the_eviction_rate() {
+    let cluster = Cluster::start_with(&[
+        "--kube-controller-manager-arg",
+        "node-monitor-grace-period=5s",
+        "--kube-controller-manager-arg",
+        "node-eviction-rate=0.25",
+    ]);
+    let client = cluster.client().await;
+    let nodes: Api<Node> = Api::all(client.clone());
+    let leases: Api<Lease> = Api::namespaced(client.clone(), "kube-node-lease");
+    let mut renewers = BTreeMap::new();
+    for name in ["node-a", "node-b", "node-c"] {
+        nodes
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(json!({"metadata": {"name": name}})).unwrap(),
+            )
+            .await
+            .unwrap();
+        post_ready(&nodes, name).await;
+        leases
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(json!({
+                    "metadata": {"name": name},
+                    "spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
+                             "renewTime": k8s_openapi::jiff::Timestamp::now().to_string()},
+                }))
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        renewers.insert(name, renew_lease(client.clone(), name));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for name in ["node-a", "node-b"] {
+        renewers[name].abort();
+    }
+    let tainted = wait_until(
+        &nodes,
+        watcher::Config::default(),
+        Duration::from_secs(30),
+        "both silent nodes with the NoExecute taint",
+        |ns| {
+            let times: Vec<_> = ns
+                .iter()
+                .filter_map(|n| {
+                    n.spec
+                        .as_ref()?
+                        .taints
+                        .as_ref()?
+                        .iter()
+                        .find(|t| {
+                            t.key == "node.kubernetes.io/unreachable" && t.effect == "NoExecute"
+                        })?
+                        .time_added
+                        .clone()
+                })
+                .collect();
+            (times.len() == 2).then_some(times)
+        },
+    )
+    .await;
+    let apart = (tainted[0].0.as_second() - tainted[1].0.as_second()).abs();
+    assert!(apart >= 3, "NoExecute taints {apart} s apart");
+    let healthy = nodes.get("node-c").await.unwrap();
+    assert!(!has_taint(
+        &healthy,
+        "node.kubernetes.io/unreachable",
+        "NoExecute"
+    ));
+    renewers["node-c"].abort();
+}
+
 #[tokio::test]
 async fn cordoned_nodes_get_the_unschedulable_taint() {
     let cluster = Cluster::start();
