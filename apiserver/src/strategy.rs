@@ -481,33 +481,6 @@ pub(crate) fn prepare_for_finalize_update(new: &mut Value, old: &Value) {
     }
 }
 
-/// Kinds whose status strategy keeps the client's metadata (upstream's status
-/// `PrepareForUpdate` resets only the spec, and the listed metadata fields): the deployment
-/// controller writes its revision annotation through `/status`, kubelets node annotations.
-/// Every other kind's status strategy calls `ResetObjectMetaForStatus`. (The same kinds reset
-/// only `spec` in their managed fields: `managedfields::reset_paths`.)
-const STATUS_KEEPS_METADATA: &[(&str, &str, &[&str])] = &[
-    ("", "namespaces", &[]),
-    ("", "nodes", &[]),
-    ("", "persistentvolumeclaims", &[]),
-    ("", "persistentvolumes", &[]),
-    ("", "pods", &["ownerReferences"]),
-    ("", "replicationcontrollers", &[]),
-    ("", "resourcequotas", &[]),
-    ("", "services", &[]),
-    ("apiextensions.k8s.io", "customresourcedefinitions", &[]),
-    ("apps", "daemonsets", &[]),
-    ("apps", "deployments", &["labels"]),
-    ("apps", "replicasets", &[]),
-    ("apps", "statefulsets", &[]),
-    ("autoscaling", "horizontalpodautoscalers", &[]),
-    ("batch", "cronjobs", &[]),
-    ("batch", "jobs", &[]),
-    ("certificates.k8s.io", "certificatesigningrequests", &[]),
-    ("networking.k8s.io", "ingresses", &[]),
-    ("policy", "poddisruptionbudgets", &[]),
-];
-
 /// Metadata no update may change (upstream's `BeforeUpdate` and `ValidateObjectMetaUpdate`
 /// keep them), and the generation, which a status write never moves.
 const STATUS_SYSTEM_METADATA: [&str; 7] = [
@@ -522,12 +495,13 @@ const STATUS_SYSTEM_METADATA: [&str; 7] = [
 
 /// What an update of `/status` does (upstream's status strategies and
 /// `ResetObjectMetaForStatus`): everything but `status` comes from the stored object, except
-/// `metadata.managedFields` and the resourceVersion precondition the client sent.
+/// `metadata.managedFields` and the resourceVersion precondition the client sent. Kinds whose
+/// status strategy resets only `spec` and a few metadata fields
+/// ([`crate::managedfields::status_resets_only_spec`]) keep the client's other metadata: the
+/// deployment controller writes its revision annotation through `/status`, kubelets node
+/// annotations.
 pub(crate) fn prepare_for_status_update(info: &ResourceInfo, new: &mut Value, old: &Value) {
-    if let Some((_, _, reset)) = STATUS_KEEPS_METADATA
-        .iter()
-        .find(|(group, resource, _)| *group == info.group && *resource == info.resource)
-    {
+    if let Some(reset) = crate::managedfields::status_resets_only_spec(info.group, info.kind) {
         // The client's object, with the stored spec and the fields listed.
         match old.get("spec") {
             Some(spec) => new["spec"] = spec.clone(),

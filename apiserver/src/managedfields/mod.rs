@@ -116,6 +116,27 @@ fn reset_paths(group: &str, kind: &str, subresource: &str) -> &'static [&'static
     }
 }
 
+/// For a kind whose status strategy resets only `spec` and some metadata fields (not the
+/// whole of `metadata`, which upstream's `ResetObjectMetaForStatus` does for the others), the
+/// metadata fields a status write takes from the stored object; `None` for the others. The
+/// status strategy (`strategy::prepare_for_status_update`) and the field manager read one
+/// table.
+pub(crate) fn status_resets_only_spec(group: &str, kind: &str) -> Option<Vec<&'static str>> {
+    let paths = reset_paths(group, kind, "status");
+    if paths.is_empty() || paths.iter().any(|p| *p == ["metadata"]) {
+        return None;
+    }
+    Some(
+        paths
+            .iter()
+            .filter_map(|p| match p {
+                ["metadata", field] => Some(*field),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
 /// The reset fields as a set.
 fn reset_set(group: &str, kind: &str, subresource: &str) -> Set {
     let mut set = Set::new();

@@ -375,3 +375,44 @@ fn malformed_objects_never_panic() {
         "2024-01-01T00:00:00Z",
     );
 }
+
+#[test]
+fn status_writes_keep_metadata_for_the_kinds_that_reset_only_spec() {
+    // Upstream's status strategies: these reset `spec` (pods also their owners and deletion
+    // time, deployments their labels) and keep the client's other metadata.
+    assert_eq!(
+        super::status_resets_only_spec("", "Pod"),
+        Some(vec!["deletionTimestamp", "ownerReferences"])
+    );
+    assert_eq!(
+        super::status_resets_only_spec("apps", "Deployment"),
+        Some(vec!["labels"])
+    );
+    for (group, kind) in [
+        ("", "Node"),
+        ("", "Namespace"),
+        ("", "Service"),
+        ("apps", "ReplicaSet"),
+        ("batch", "Job"),
+        ("certificates.k8s.io", "CertificateSigningRequest"),
+        ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ] {
+        assert_eq!(
+            super::status_resets_only_spec(group, kind),
+            Some(vec![]),
+            "{group}/{kind}"
+        );
+    }
+    // The others reset all of metadata (`ResetObjectMetaForStatus`).
+    for (group, kind) in [
+        ("networking.k8s.io", "ServiceCIDR"),
+        ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+        ("", "ConfigMap"),
+    ] {
+        assert_eq!(
+            super::status_resets_only_spec(group, kind),
+            None,
+            "{group}/{kind}"
+        );
+    }
+}
