@@ -108,6 +108,7 @@ impl Ctx {
     pub(crate) fn to_stored(&self, object: Value) -> Result<Value, Box<Status>> {
         match &self.info.storage {
             Some(storage) => conversion::convert(object, storage.group, storage.version)
+                .map(go_marshal_form)
                 .map_err(|err| Box::new(Status::bad_request(err.to_string()))),
             None => Ok(object),
         }
@@ -417,4 +418,15 @@ pub(crate) async fn read_body(body: Body) -> Result<bytes::Bytes, Box<Status>> {
             }
         }
     }
+}
+
+/// The object as upstream stores it: what Go marshals from the typed object, so the zero
+/// value of an `omitempty` field (`availableReplicas: 0`, `paused: false`, `ports: []`) is
+/// left out as the typed decode of upstream's handler would lose it. The protobuf round trip
+/// reads it into the typed form and back; a kind it cannot encode is stored as it is.
+fn go_marshal_form(object: Value) -> Value {
+    crate::protobuf::encode(&object)
+        .ok()
+        .and_then(|bytes| crate::protobuf::decode(&bytes).ok())
+        .unwrap_or(object)
 }
