@@ -165,7 +165,8 @@ async fn job_runs_to_completion_with_parallelism_and_releases_its_pods() {
     kubelet.abort();
     let status = done.status.unwrap();
     assert_eq!(status.succeeded, Some(3));
-    assert_eq!(status.active, Some(0));
+    // `active` is omitempty upstream: no active pods, no field.
+    assert_eq!(status.active, None);
     assert!(status.completion_time.is_some());
     assert!(
         condition_of(&status, "SuccessCriteriaMet").is_some(),
@@ -290,7 +291,8 @@ async fn job_fails_after_backoff_limit_with_growing_delays() {
     assert!(condition(&failed, "FailureTarget").is_some());
     let status = failed.status.unwrap();
     assert_eq!(status.failed, Some(3));
-    assert_eq!(status.active, Some(0));
+    // `active` is omitempty upstream: no active pods, no field.
+    assert_eq!(status.active, None);
     assert!(status.completion_time.is_none());
     let mut created: Vec<_> = pods_of(&pods, "flaky")
         .await
@@ -431,7 +433,8 @@ async fn active_deadline_fails_the_job_and_deletes_its_pods() {
         )
     );
     let status = failed.status.unwrap();
-    assert_eq!(status.active, Some(0));
+    // `active` is omitempty upstream: no active pods, no field.
+    assert_eq!(status.active, None);
     assert_eq!(status.failed, Some(2));
     wait_until(
         &pods,
@@ -503,7 +506,7 @@ async fn suspended_job_has_no_pods_until_resumed() {
         "suspended again",
         |j| {
             condition(j, "Suspended").is_some()
-                && j.status.as_ref().and_then(|s| s.active) == Some(0)
+                && j.status.as_ref().and_then(|s| s.active).is_none()
                 && j.status.as_ref().is_some_and(|s| s.start_time.is_none())
         },
     )
