@@ -35,6 +35,7 @@ mod reconcile;
 mod replicaset;
 mod rootca;
 mod serviceaccount;
+mod serviceaccounttoken;
 mod shared_informer;
 mod tainteviction;
 mod ttlafterfinished;
@@ -108,6 +109,9 @@ const CONTROLLERS: &[(&str, StartController)] = &[
     ("namespace-controller", |ctx| Box::pin(namespace::run(ctx))),
     ("serviceaccount-controller", |ctx| {
         Box::pin(serviceaccount::run(ctx))
+    }),
+    ("serviceaccount-token-controller", |ctx| {
+        Box::pin(serviceaccounttoken::run(ctx))
     }),
     ("root-ca-certificate-publisher-controller", |ctx| {
         Box::pin(rootca::run(ctx))

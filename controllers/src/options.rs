@@ -39,7 +39,7 @@ pub const KNOWN_CONTROLLERS: &[KnownController] = &[
     known(
         "serviceaccount-token-controller",
         "serviceaccount-token",
-        false,
+        true,
     ),
     known("endpoints-controller", "endpoint", true),
     known("endpointslice-controller", "endpointslice", true),

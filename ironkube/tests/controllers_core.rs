@@ -9,7 +9,7 @@ mod cluster;
 use std::time::Duration;
 
 use cluster::{Cluster, wait_until};
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, ServiceAccount};
 use kube::api::{DeleteParams, PostParams};
 use kube::runtime::watcher;
 use kube::{Api, ResourceExt as _};
@@ -266,4 +266,162 @@ async fn deleting_a_namespace_removes_all_of_its_content() {
     .await;
     let gone = cluster.kubectl(&["get", "namespace", "crowded"]);
     assert!(String::from_utf8_lossy(&gone.stderr).contains(r#"namespaces "crowded" not found"#));
+}
+
+/// Runs `openssl` with `args`; its standard output.
+fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// With `--service-account-private-key-file`, a service-account token Secret gets a legacy
+/// token signed with the key (checked with openssl), `ca.crt` and `namespace`; token Secrets
+/// of missing or deleted accounts are deleted.
+#[tokio::test]
+async fn token_secrets_get_signed_tokens_and_go_with_their_account() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use sha2::Digest as _;
+
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("sa.key");
+    let public = keys.path().join("sa.pub");
+    let key_arg = key.to_str().unwrap();
+    openssl(&["genrsa", "-out", key_arg, "2048"]);
+    openssl(&[
+        "rsa",
+        "-in",
+        key_arg,
+        "-pubout",
+        "-out",
+        public.to_str().unwrap(),
+    ]);
+    let cluster = Cluster::start_with(&[
+        "--kube-controller-manager-arg",
+        &format!("service-account-private-key-file={key_arg}"),
+    ]);
+    let client = cluster.client().await;
+    let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), "default");
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "default");
+    let account = accounts
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "builder"}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let token_secret = |name: &str, account: &str| -> Secret {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "annotations": {"kubernetes.io/service-account.name": account}},
+            "type": "kubernetes.io/service-account-token",
+        }))
+        .unwrap()
+    };
+    secrets
+        .create(
+            &PostParams::default(),
+            &token_secret("builder-token", "builder"),
+        )
+        .await
+        .unwrap();
+    let filled = wait_until(
+        &secrets,
+        watcher::Config::default(),
+        Duration::from_secs(20),
+        "the token Secret filled in",
+        |all| {
+            all.iter()
+                .find(|s| {
+                    s.name_any() == "builder-token"
+                        && s.data.as_ref().is_some_and(|d| d.contains_key("token"))
+                })
+                .cloned()
+        },
+    )
+    .await;
+    let data = filled.data.clone().unwrap();
+    let ca = std::fs::read(cluster.dir().join("pki/ca.crt")).unwrap();
+    assert_eq!(data["ca.crt"].0, ca);
+    assert_eq!(data["namespace"].0, b"default");
+    assert_eq!(
+        filled
+            .annotations()
+            .get("kubernetes.io/service-account.uid"),
+        account.uid().as_ref()
+    );
+    let token = String::from_utf8(data["token"].0.clone()).unwrap();
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3, "{token}");
+    let decode = |part: &str| -> serde_json::Value {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    };
+    // The key id: the SHA-256 of the public key's PKIX DER, as upstream computes it.
+    let public_der = openssl(&[
+        "pkey",
+        "-pubin",
+        "-in",
+        public.to_str().unwrap(),
+        "-outform",
+        "DER",
+    ]);
+    let kid = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&public_der));
+    assert_eq!(decode(parts[0]), json!({"alg": "RS256", "kid": kid}));
+    assert_eq!(
+        decode(parts[1]),
+        json!({
+            "iss": "kubernetes/serviceaccount",
+            "kubernetes.io/serviceaccount/namespace": "default",
+            "kubernetes.io/serviceaccount/secret.name": "builder-token",
+            "kubernetes.io/serviceaccount/service-account.name": "builder",
+            "kubernetes.io/serviceaccount/service-account.uid": account.uid().unwrap(),
+            "sub": "system:serviceaccount:default:builder",
+        })
+    );
+    let signed = keys.path().join("signed");
+    let signature = keys.path().join("signature");
+    std::fs::write(&signed, format!("{}.{}", parts[0], parts[1])).unwrap();
+    std::fs::write(&signature, URL_SAFE_NO_PAD.decode(parts[2]).unwrap()).unwrap();
+    let verified = openssl(&[
+        "dgst",
+        "-sha256",
+        "-verify",
+        public.to_str().unwrap(),
+        "-signature",
+        signature.to_str().unwrap(),
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&verified).trim(), "Verified OK");
+
+    // A token of an account that does not exist is deleted; so is one whose account goes.
+    secrets
+        .create(
+            &PostParams::default(),
+            &token_secret("ghost-token", "ghost"),
+        )
+        .await
+        .unwrap();
+    accounts
+        .delete("builder", &DeleteParams::default())
+        .await
+        .unwrap();
+    wait_until(
+        &secrets,
+        watcher::Config::default(),
+        Duration::from_secs(20),
+        "both token Secrets deleted",
+        |all| {
+            all.iter()
+                .all(|s| s.name_any() != "ghost-token" && s.name_any() != "builder-token")
+                .then_some(())
+        },
+    )
+    .await;
 }
