@@ -90,7 +90,7 @@ pub fn api_resource_list(registry: &Registry, group: &str, version: &str) -> Opt
     let mut resources: Vec<(String, Value)> = Vec::new();
     for r in registry.resources_of(group, version) {
         resources.push((r.resource.to_string(), api_resource(r)));
-        for s in &r.subresources {
+        for s in r.subresources.iter().filter(|s| s.discoverable) {
             let name = format!("{}/{}", r.resource, s.name);
             let mut entry = Map::new();
             entry.insert("name".into(), name.clone().into());
@@ -258,7 +258,7 @@ fn aggregated_resource(r: &ResourceInfo, group: &str, version: &str) -> Value {
     if !r.categories.is_empty() {
         entry.insert("categories".into(), strings(r.categories));
     }
-    let mut subresources: Vec<&_> = r.subresources.iter().collect();
+    let mut subresources: Vec<&_> = r.subresources.iter().filter(|s| s.discoverable).collect();
     subresources.sort_by_key(|s| s.name);
     let subresources: Vec<Value> = subresources
         .into_iter()

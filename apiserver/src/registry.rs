@@ -55,6 +55,9 @@ pub struct SubresourceInfo {
     pub kind: &'static str,
     /// The subresource's verbs, in upstream's discovery order.
     pub verbs: Verbs,
+    /// Whether discovery lists it (upstream serves `certificatesigningrequests/approval`
+    /// without listing it).
+    pub discoverable: bool,
 }
 
 /// Where and how upstream stores a resource's objects in etcd.
@@ -97,12 +100,12 @@ pub struct ResourceInfo {
     pub short_names: &'static [&'static str],
     /// Categories the resource belongs to (`all`, `api-extensions`).
     pub categories: &'static [&'static str],
-    /// The `status` and `scale` subresources, where upstream has them, in discovery order.
+    /// The `status`, `scale`, `finalize` and `approval` subresources, where upstream has them,
+    /// in discovery order.
     ///
     /// Known missing, left to later issues: `pods/binding`, `pods/eviction`, `pods/exec`,
     /// `pods/log`, `pods/proxy`, `pods/attach`, `pods/portforward`, `pods/ephemeralcontainers`,
-    /// `pods/resize`, `nodes/proxy`, `services/proxy`, `serviceaccounts/token`
-    /// and `certificatesigningrequests/approval`.
+    /// `pods/resize`, `nodes/proxy`, `services/proxy` and `serviceaccounts/token`.
     pub subresources: Vec<SubresourceInfo>,
     /// Whether `version` is the group's preferred version (the first one discovery lists).
     pub preferred: bool,
@@ -293,6 +296,8 @@ enum Sub {
     Finalize,
     /// `scale`: `autoscaling/v1` `Scale`.
     Scale,
+    /// `approval` of certificate signing requests: its `Approved`/`Denied` conditions.
+    Approval,
 }
 
 /// One row of the table: what k8s-openapi knows, plus what it does not.
@@ -353,7 +358,7 @@ where
 
 /// The table of built-in resources that kube-apiserver v1.37 serves by default.
 fn rows() -> Vec<Row> {
-    use Sub::{Finalize, Scale, Status};
+    use Sub::{Approval, Finalize, Scale, Status};
     use k8s_openapi::api::{
         admissionregistration, apps, authentication, authorization, autoscaling, batch,
         certificates, coordination, core, discovery, events, flowcontrol, networking, node, policy,
@@ -408,7 +413,12 @@ fn rows() -> Vec<Row> {
         listed::<batch::v1::CronJob>(ALL_VERBS, &["cj"], ALL, &[Status]),
         listed::<batch::v1::Job>(ALL_VERBS, &[], ALL, &[Status]),
         // certificates.k8s.io/v1
-        listed::<certificates::v1::CertificateSigningRequest>(ALL_VERBS, &["csr"], &[], &[Status]),
+        listed::<certificates::v1::CertificateSigningRequest>(
+            ALL_VERBS,
+            &["csr"],
+            &[],
+            &[Approval, Status],
+        ),
         listed::<certificates::v1::ClusterTrustBundle>(ALL_VERBS, &[], &[], &[]),
         listed::<certificates::v1::PodCertificateRequest>(ALL_VERBS, &[], &[], &[Status]),
         // networking.k8s.io/v1
@@ -631,6 +641,15 @@ fn resource_info(row: &Row, group: &GroupInfo, etcd_prefix: &str) -> ResourceInf
                 version: row.version,
                 kind: row.kind,
                 verbs: SUBRESOURCE_VERBS,
+                discoverable: true,
+            },
+            Sub::Approval => SubresourceInfo {
+                name: "approval",
+                group: row.group,
+                version: row.version,
+                kind: row.kind,
+                verbs: SUBRESOURCE_VERBS,
+                discoverable: false,
             },
             Sub::Finalize => SubresourceInfo {
                 name: "finalize",
@@ -638,6 +657,7 @@ fn resource_info(row: &Row, group: &GroupInfo, etcd_prefix: &str) -> ResourceInf
                 version: row.version,
                 kind: row.kind,
                 verbs: &["update"],
+                discoverable: true,
             },
             Sub::Scale => SubresourceInfo {
                 name: "scale",
@@ -645,6 +665,7 @@ fn resource_info(row: &Row, group: &GroupInfo, etcd_prefix: &str) -> ResourceInf
                 version: "v1",
                 kind: "Scale",
                 verbs: SUBRESOURCE_VERBS,
+                discoverable: true,
             },
         })
         .collect();

@@ -384,6 +384,17 @@ pub(crate) fn prepare_for_update(
     if info.group.is_empty() && info.resource == "services" {
         normalize_cluster_ips(new, Some(old));
     }
+    if info.group == "certificates.k8s.io" && info.resource == "certificatesigningrequests" {
+        // The request is immutable; approval and status have their own subresources.
+        match old.get("spec") {
+            Some(spec) => new["spec"] = spec.clone(),
+            None => {
+                if let Some(map) = new.as_object_mut() {
+                    map.remove("spec");
+                }
+            }
+        }
+    }
     if info.group.is_empty() && info.resource == "persistentvolumeclaims" {
         prepare_claim_data_sources(new, Some(old));
     }
@@ -466,9 +477,90 @@ fn generate_job_selector(job: &mut Value) {
     }
 }
 
+/// Upstream's CSR `PrepareForCreate`: the requester is who sends the request (whatever the
+/// client wrote in `spec.username`, `uid`, `groups` and `extra`), and nothing is approved yet.
+pub(crate) fn record_requester(object: &mut Value, user: Option<&crate::server::UserInfo>) {
+    let Some(spec) = object.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for field in ["username", "uid", "groups", "extra"] {
+        spec.remove(field);
+    }
+    if let Some(user) = user {
+        spec.insert("username".into(), json!(user.name));
+        spec.insert("groups".into(), json!(user.groups));
+        if !user.extra.is_empty() {
+            spec.insert("extra".into(), json!(user.extra));
+        }
+    }
+    if let Some(map) = object.as_object_mut() {
+        map.insert("status".into(), json!({}));
+    }
+}
+
+/// What an update of a certificate signing request's `/approval` does (upstream's
+/// `csrApprovalStrategy`): only `status.conditions` come from the client; a condition without
+/// times gets `lastUpdateTime` now and the `lastTransitionTime` of the same type and status
+/// before, or now.
+pub(crate) fn prepare_for_approval_update(new: &mut Value, old: &Value) {
+    keep_update_metadata(new, old);
+    let conditions = new
+        .pointer("/status/conditions")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let old_conditions: Vec<Value> = old
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let Some(map) = new.as_object_mut() else {
+        return;
+    };
+    match old.get("spec") {
+        Some(spec) => map.insert("spec".into(), spec.clone()),
+        None => map.remove("spec"),
+    };
+    let mut status = old
+        .get("status")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let now = crate::rest::now_rfc3339();
+    let mut conditions = conditions;
+    if let Some(list) = conditions.as_array_mut() {
+        for condition in list.iter_mut() {
+            let Some(fields) = condition.as_object_mut() else {
+                continue;
+            };
+            let unset = |v: Option<&Value>| v.is_none_or(|t| t.is_null() || t == "");
+            if unset(fields.get("lastUpdateTime")) {
+                fields.insert("lastUpdateTime".into(), json!(now));
+            }
+            if unset(fields.get("lastTransitionTime")) {
+                let same = old_conditions.iter().find(|c| {
+                    c.get("type") == fields.get("type")
+                        && c.get("status") == fields.get("status")
+                        && !unset(c.get("lastTransitionTime"))
+                });
+                let time = same
+                    .and_then(|c| c.get("lastTransitionTime").cloned())
+                    .unwrap_or_else(|| json!(now));
+                fields.insert("lastTransitionTime".into(), time);
+            }
+        }
+    }
+    if conditions.is_null() {
+        status.remove("conditions");
+    } else {
+        status.insert("conditions".into(), conditions);
+    }
+    map.insert("status".into(), Value::Object(status));
+}
+
 /// What an update of a namespace's `/finalize` does (upstream's `namespaceFinalizeStrategy`):
 /// the client's object with the stored status.
 pub(crate) fn prepare_for_finalize_update(new: &mut Value, old: &Value) {
+    keep_update_metadata(new, old);
     if let Some(map) = new.as_object_mut() {
         match old.get("status") {
             Some(status) => {
@@ -554,6 +646,20 @@ pub(crate) fn prepare_for_status_update(info: &ResourceInfo, new: &mut Value, ol
 
 /// Upstream's `BeforeUpdate` system-field rules: uid (when the client sent none), creation
 /// timestamp, deletion timestamp and grace period come from the stored object.
+/// Upstream's `BeforeUpdate` for the subresources whose strategy keeps the client's
+/// metadata (`finalize`, `approval`): the stored uid when none is sent, the creation and
+/// deletion times and the generation.
+fn keep_update_metadata(new: &mut Value, old: &Value) {
+    keep_system_metadata(new, old);
+    let generation = old.pointer("/metadata/generation").cloned();
+    if let Some(meta) = metadata_mut(new) {
+        match generation {
+            Some(generation) => meta.insert("generation".into(), generation),
+            None => meta.remove("generation"),
+        };
+    }
+}
+
 fn keep_system_metadata(new: &mut Value, old: &Value) {
     let old_meta = old.get("metadata").cloned().unwrap_or_else(|| json!({}));
     let Some(meta) = metadata_mut(new) else {

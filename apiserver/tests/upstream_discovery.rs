@@ -195,9 +195,11 @@ fn ours(registry: &Registry) -> BTreeMap<Gvr, Entry> {
                 verbs: owned(r.verbs),
                 short_names: owned(r.short_names),
                 categories: owned(r.categories),
+                // Discovery's view: what the registry serves without listing is left out.
                 subresources: r
                     .subresources
                     .iter()
+                    .filter(|s| s.discoverable)
                     .map(|s| {
                         (
                             s.name.to_string(),

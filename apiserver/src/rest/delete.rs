@@ -570,6 +570,7 @@ pub(super) async fn delete_collection(ctx: Ctx, body: Body) -> Reply {
             pretty: ctx.pretty,
             dry_run: ctx.dry_run,
             warnings: ctx.warnings.clone(),
+            user: ctx.user.clone(),
         };
         match delete_one(&item_ctx, object.name(), &options).await {
             Ok(_) => items.push(ListItem::Value(ctx.to_served(&object)?)),

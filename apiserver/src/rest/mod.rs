@@ -70,6 +70,8 @@ pub(crate) struct Ctx {
     pub(crate) dry_run: bool,
     /// `Warning` headers for the response (unknown fields under `fieldValidation=Warn`, …).
     pub(crate) warnings: Arc<std::sync::Mutex<Vec<String>>>,
+    /// Who asks (the authenticated user).
+    pub(crate) user: Option<crate::server::UserInfo>,
 }
 
 impl Ctx {
@@ -207,7 +209,7 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
     let subresource = request.subresource.clone();
     let verbs = match subresource.as_str() {
         "" => info.verbs,
-        "status" | "scale" | "finalize" => match info.subresource(&subresource) {
+        "status" | "scale" | "finalize" | "approval" => match info.subresource(&subresource) {
             Some(sub) => sub.verbs,
             None => return Err(Box::new(not_found())),
         },
@@ -280,8 +282,10 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
             .and_then(|ua| ua.to_str().ok())
             .is_some_and(|ua| ua.starts_with("curl") || ua.starts_with("Wget"));
     let strategy = Strategy::of(&info);
+    let user = req.extensions().get::<crate::server::UserInfo>().cloned();
     let (parts, body) = req.into_parts();
     let ctx = Ctx {
+        user,
         state,
         namespace,
         name: path_name,

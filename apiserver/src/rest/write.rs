@@ -273,6 +273,10 @@ async fn create_prepared(ctx: &Ctx, mut object: Value) -> Result<Object, Box<Sta
     if ctx.info.group.is_empty() && ctx.info.resource == "pods" {
         super::admission::admit_pod(ctx, &mut object).await?;
     }
+    if ctx.info.group == "certificates.k8s.io" && ctx.info.resource == "certificatesigningrequests"
+    {
+        strategy::record_requester(&mut object, ctx.user.as_ref());
+    }
     let generate = meta_str(&object, "generateName").to_string();
     let generated = meta_str(&object, "name").is_empty() && !generate.is_empty();
     let attempts = if generated { GENERATE_NAME_ATTEMPTS } else { 1 };
@@ -423,6 +427,7 @@ pub(crate) async fn create_object(
         pretty: false,
         dry_run: false,
         warnings: Arc::default(),
+        user: None,
     };
     let mut object = request.object;
     object["apiVersion"] = json!(ctx.api_version());
@@ -481,6 +486,8 @@ fn update_object(
     if ctx.subresource == "finalize" {
         // Upstream's finalize strategy: everything from the client but the status.
         strategy::prepare_for_finalize_update(&mut new, &old);
+    } else if ctx.subresource == "approval" {
+        strategy::prepare_for_approval_update(&mut new, &old);
     } else if ctx.subresource == "status" {
         let managed_fields = meta_mut(&mut new).remove("managedFields");
         strategy::prepare_for_status_update(&ctx.info, &mut new, &old);
