@@ -20,6 +20,7 @@ pub mod options;
 
 mod controller_utils;
 mod cronjob;
+mod csrsigning;
 mod deployment;
 mod endpoints;
 mod endpointslice;
@@ -112,6 +113,9 @@ const CONTROLLERS: &[(&str, StartController)] = &[
     }),
     ("serviceaccount-token-controller", |ctx| {
         Box::pin(serviceaccounttoken::run(ctx))
+    }),
+    ("certificatesigningrequest-signing-controller", |ctx| {
+        Box::pin(csrsigning::run(ctx))
     }),
     ("root-ca-certificate-publisher-controller", |ctx| {
         Box::pin(rootca::run(ctx))

@@ -73,7 +73,7 @@ pub const KNOWN_CONTROLLERS: &[KnownController] = &[
     known(
         "certificatesigningrequest-signing-controller",
         "csrsigning",
-        false,
+        true,
     ),
     known(
         "certificatesigningrequest-approving-controller",
@@ -354,6 +354,9 @@ pub struct ControllerManagerOptions {
     /// The CA key that signs certificate requests.
     #[arg(long)]
     pub cluster_signing_key_file: Option<PathBuf>,
+    /// The longest lifetime of a signed certificate.
+    #[arg(long, default_value = "8760h0m0s", value_parser = goduration::parse_std)]
+    pub cluster_signing_duration: Duration,
     /// The cluster's name.
     #[arg(long, default_value = "kubernetes")]
     pub cluster_name: String,

@@ -9,6 +9,7 @@ mod cluster;
 use std::time::Duration;
 
 use cluster::{Cluster, wait_until};
+use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, ServiceAccount};
 use kube::api::{DeleteParams, PostParams};
 use kube::runtime::watcher;
@@ -424,4 +425,154 @@ async fn token_secrets_get_signed_tokens_and_go_with_their_account() {
         },
     )
     .await;
+}
+
+/// With `--cluster-signing-cert-file`/`--cluster-signing-key-file`, a request approved with
+/// `kubectl certificate approve` (the `approval` subresource) is signed by the cluster CA for
+/// its `expirationSeconds` with its usages (checked with openssl); a request the kubelet
+/// client signer refuses gets `Failed` with upstream's reason and message.
+#[tokio::test]
+async fn approved_requests_are_signed_by_the_cluster_ca() {
+    use base64::Engine as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(ec);
+    let (ca_key, ca_crt) = (path("ca.key"), path("ca.crt"));
+    ca.extend([
+        "-keyout",
+        &ca_key,
+        "-out",
+        &ca_crt,
+        "-subj",
+        "/CN=signing-ca",
+        "-days",
+        "30",
+    ]);
+    openssl(&ca);
+    let request = |name: &str, subject: &str| -> String {
+        let (key, csr) = (path(&format!("{name}.key")), path(&format!("{name}.csr")));
+        let mut args = vec!["req", "-new"];
+        args.extend(ec);
+        args.extend(["-keyout", &key, "-out", &csr, "-subj", subject]);
+        openssl(&args);
+        base64::engine::general_purpose::STANDARD.encode(std::fs::read(&csr).unwrap())
+    };
+    let cluster = Cluster::start_with(&[
+        "--kube-controller-manager-arg",
+        &format!("cluster-signing-cert-file={ca_crt}"),
+        "--kube-controller-manager-arg",
+        &format!("cluster-signing-key-file={ca_key}"),
+    ]);
+    let client = cluster.client().await;
+    let csrs: Api<CertificateSigningRequest> = Api::all(client.clone());
+    let csr = |name: &str, request: String, signer: &str, usages: &[&str]| {
+        serde_json::from_value::<CertificateSigningRequest>(json!({
+            "metadata": {"name": name},
+            "spec": {"request": request, "signerName": signer, "usages": usages,
+                     "expirationSeconds": 3600},
+        }))
+        .unwrap()
+    };
+    csrs.create(
+        &PostParams::default(),
+        &csr(
+            "alice",
+            request("alice", "/O=dev/CN=alice"),
+            "kubernetes.io/kube-apiserver-client",
+            &["client auth", "digital signature"],
+        ),
+    )
+    .await
+    .unwrap();
+    csrs.create(
+        &PostParams::default(),
+        &csr(
+            "not-a-node",
+            request("not-a-node", "/O=dev/CN=system:node:x"),
+            "kubernetes.io/kube-apiserver-client-kubelet",
+            &["client auth", "digital signature"],
+        ),
+    )
+    .await
+    .unwrap();
+    // Not signed before approval.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pending = csrs.get("alice").await.unwrap();
+    assert!(pending.status.and_then(|s| s.certificate).is_none());
+    cluster.kubectl_ok(&["certificate", "approve", "alice", "not-a-node"]);
+
+    let signed = wait_until(
+        &csrs,
+        watcher::Config::default(),
+        Duration::from_secs(20),
+        "alice's certificate",
+        |all| {
+            all.iter()
+                .find(|c| c.name_any() == "alice")
+                .filter(|c| c.status.as_ref().is_some_and(|s| s.certificate.is_some()))
+                .cloned()
+        },
+    )
+    .await;
+    let status = signed.status.unwrap();
+    let approved = status
+        .conditions
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "Approved")
+        .unwrap();
+    assert_eq!(approved.reason.as_deref(), Some("KubectlApprove"));
+    assert!(approved.last_update_time.is_some() && approved.last_transition_time.is_some());
+    let cert = path("alice.crt");
+    std::fs::write(&cert, status.certificate.unwrap().0).unwrap();
+    let verified = openssl(&["verify", "-CAfile", &ca_crt, &cert]);
+    assert!(String::from_utf8_lossy(&verified).contains("OK"));
+    let text = String::from_utf8(openssl(&["x509", "-in", &cert, "-noout", "-text"])).unwrap();
+    assert!(text.contains("Subject: O = dev, CN = alice"), "{text}");
+    assert!(text.contains("TLS Web Client Authentication"), "{text}");
+    assert!(text.contains("Digital Signature"), "{text}");
+    assert!(text.contains("CA:FALSE"), "{text}");
+    // One hour (short lifetimes are not backdated at the end).
+    let expires_within = |seconds: &str| {
+        !std::process::Command::new("openssl")
+            .args(["x509", "-in", &cert, "-noout", "-checkend", seconds])
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(expires_within("3700") && !expires_within("3500"));
+
+    let failed = wait_until(
+        &csrs,
+        watcher::Config::default(),
+        Duration::from_secs(20),
+        "the refused request's Failed condition",
+        |all| {
+            all.iter()
+                .find(|c| c.name_any() == "not-a-node")?
+                .status
+                .as_ref()?
+                .conditions
+                .as_ref()?
+                .iter()
+                .find(|c| c.type_ == "Failed")
+                .cloned()
+        },
+    )
+    .await;
+    assert_eq!(failed.status, "True");
+    assert_eq!(failed.reason.as_deref(), Some("SignerValidationFailure"));
+    assert_eq!(
+        failed.message.as_deref(),
+        Some("subject organization is not system:nodes")
+    );
 }
