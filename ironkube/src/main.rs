@@ -317,6 +317,22 @@ async fn server(args: ServerArgs) -> Result<(), MainError> {
             "--secure-port=0".into(),
             format!("--root-ca-file={}", pki.ca_cert.display()),
         ];
+        // The cluster CA signs approved certificate requests (as kubeadm sets it up), unless
+        // the signing files are given.
+        let signing_given = args
+            .kube_controller_manager_args
+            .iter()
+            .any(|arg| arg.trim_start_matches('-').starts_with("cluster-signing-"));
+        if !signing_given {
+            argv.push(format!(
+                "--cluster-signing-cert-file={}",
+                pki.ca_cert.display()
+            ));
+            argv.push(format!(
+                "--cluster-signing-key-file={}",
+                pki.ca_key.display()
+            ));
+        }
         argv.extend(
             args.kube_controller_manager_args
                 .iter()

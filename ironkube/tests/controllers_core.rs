@@ -576,3 +576,66 @@ async fn approved_requests_are_signed_by_the_cluster_ca() {
         Some("subject organization is not system:nodes")
     );
 }
+
+/// `ironkube server` has its cluster CA sign approved requests: the certificate verifies
+/// against the CA clients already trust.
+#[tokio::test]
+async fn the_server_signs_with_its_cluster_ca() {
+    use base64::Engine as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (key, csr_file) = (dir.path().join("bob.key"), dir.path().join("bob.csr"));
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        csr_file.to_str().unwrap(),
+        "-subj",
+        "/O=dev/CN=bob",
+    ]);
+    let cluster = Cluster::start();
+    let client = cluster.client().await;
+    let csrs: Api<CertificateSigningRequest> = Api::all(client.clone());
+    let request =
+        base64::engine::general_purpose::STANDARD.encode(std::fs::read(&csr_file).unwrap());
+    csrs.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({
+            "metadata": {"name": "bob"},
+            "spec": {"request": request, "signerName": "kubernetes.io/kube-apiserver-client",
+                     "usages": ["client auth"]},
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    cluster.kubectl_ok(&["certificate", "approve", "bob"]);
+    let signed = wait_until(
+        &csrs,
+        watcher::Config::default(),
+        Duration::from_secs(20),
+        "bob's certificate",
+        |all| {
+            all.iter()
+                .find_map(|c| c.status.as_ref()?.certificate.clone())
+        },
+    )
+    .await;
+    let cert = dir.path().join("bob.crt");
+    std::fs::write(&cert, signed.0).unwrap();
+    let ca = cluster.dir().join("pki/ca.crt");
+    let verified = openssl(&[
+        "verify",
+        "-CAfile",
+        ca.to_str().unwrap(),
+        cert.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&verified).contains("OK"));
+}
