@@ -356,6 +356,32 @@ fn renew_lease(client: Client, node: &str) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Registers a node as a kubelet does: the Node, a Ready status and its Lease.
+async fn register_node(client: &Client, name: &str) {
+    let nodes: Api<Node> = Api::all(client.clone());
+    let leases: Api<Lease> = Api::namespaced(client.clone(), "kube-node-lease");
+    nodes
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": name}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    post_ready(&nodes, name).await;
+    leases
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({
+                "metadata": {"name": name},
+                "spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
+                         "renewTime": k8s_openapi::jiff::Timestamp::now().to_string()},
+            }))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+}
+
 /// Posts a Ready=True status with a fresh heartbeat, as a kubelet does.
 async fn post_ready(nodes: &Api<Node>, name: &str) {
     let now = k8s_openapi::jiff::Timestamp::now().to_string();
@@ -419,29 +445,9 @@ async fn silent_nodes_get_unknown_tainted_and_their_pods_evicted() {
     ]);
     let client = cluster.client().await;
     let nodes: Api<Node> = Api::all(client.clone());
-    let leases: Api<Lease> = Api::namespaced(client.clone(), "kube-node-lease");
     // Two nodes: with every node silent upstream evicts nothing (see the end).
     for name in ["node-0", "node-1"] {
-        nodes
-            .create(
-                &PostParams::default(),
-                &serde_json::from_value(json!({"metadata": {"name": name}})).unwrap(),
-            )
-            .await
-            .unwrap();
-        post_ready(&nodes, name).await;
-        leases
-            .create(
-                &PostParams::default(),
-                &serde_json::from_value(json!({
-                    "metadata": {"name": name},
-                    "spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
-                             "renewTime": k8s_openapi::jiff::Timestamp::now().to_string()},
-                }))
-                .unwrap(),
-            )
-            .await
-            .unwrap();
+        register_node(&client, name).await;
     }
     let healthy = renew_lease(client.clone(), "node-0");
     let renewer = renew_lease(client.clone(), "node-1");
@@ -641,29 +647,9 @@ async fn silent_nodes_are_tainted_at_the_eviction_rate() {
     ]);
     let client = cluster.client().await;
     let nodes: Api<Node> = Api::all(client.clone());
-    let leases: Api<Lease> = Api::namespaced(client.clone(), "kube-node-lease");
     let mut renewers = BTreeMap::new();
     for name in ["node-a", "node-b", "node-c"] {
-        nodes
-            .create(
-                &PostParams::default(),
-                &serde_json::from_value(json!({"metadata": {"name": name}})).unwrap(),
-            )
-            .await
-            .unwrap();
-        post_ready(&nodes, name).await;
-        leases
-            .create(
-                &PostParams::default(),
-                &serde_json::from_value(json!({
-                    "metadata": {"name": name},
-                    "spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
-                             "renewTime": k8s_openapi::jiff::Timestamp::now().to_string()},
-                }))
-                .unwrap(),
-            )
-            .await
-            .unwrap();
+        register_node(&client, name).await;
         renewers.insert(name, renew_lease(client.clone(), name));
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
