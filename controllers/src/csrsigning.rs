@@ -22,8 +22,8 @@ use kube::runtime::controller::Action;
 use kube::runtime::{Controller, watcher};
 use kube::{Api, ResourceExt as _};
 use rcgen::{
-    CertificateSigningRequestParams, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer,
-    KeyPair, KeyUsagePurpose, SanType, SerialNumber,
+    CertificateSigningRequestParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType, SerialNumber,
 };
 
 use crate::Context;
@@ -44,6 +44,19 @@ const MIN_DURATION: Duration = Duration::from_secs(10 * 60);
 struct Signer {
     ctx: Context,
     issuer: Issuer<'static, KeyPair>,
+    /// The CA certificate's end: no certificate outlives it.
+    ca_not_after: time::OffsetDateTime,
+}
+
+/// The `notAfter` of the first certificate of a PEM file.
+fn certificate_not_after(pem: &str) -> Result<time::OffsetDateTime, String> {
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes())
+        .map_err(|err| format!("the CA certificate is not PEM: {err}"))?;
+    let certificate = block
+        .parse_x509()
+        .map_err(|err| format!("the CA certificate: {err}"))?;
+    time::OffsetDateTime::from_unix_timestamp(certificate.validity().not_after.timestamp())
+        .map_err(|err| format!("the CA certificate's notAfter: {err}"))
 }
 
 pub(crate) async fn run(ctx: Context) {
@@ -63,9 +76,12 @@ pub(crate) async fn run(ctx: Context) {
             let key = std::fs::read_to_string(&key_file)
                 .map_err(|err| format!("{}: {err}", key_file.display()))?;
             let key = KeyPair::from_pem(&key).map_err(|err| format!("the CA key: {err}"))?;
-            Issuer::from_ca_cert_pem(&cert, key).map_err(|err| format!("the CA certificate: {err}"))
+            let not_after = certificate_not_after(&cert)?;
+            Issuer::from_ca_cert_pem(&cert, key)
+                .map(|issuer| (issuer, not_after))
+                .map_err(|err| format!("the CA certificate: {err}"))
         });
-    let issuer = match issuer {
+    let (issuer, ca_not_after) = match issuer {
         Ok(issuer) => issuer,
         Err(err) => {
             tracing::error!(controller = NAME, %err, "cannot load the signing CA");
@@ -81,7 +97,11 @@ pub(crate) async fn run(ctx: Context) {
     .run(
         reconcile,
         move |csr, err, signer: Arc<Signer>| policy(csr, err, Arc::new(signer.ctx.clone())),
-        Arc::new(Signer { ctx, issuer }),
+        Arc::new(Signer {
+            ctx,
+            issuer,
+            ca_not_after,
+        }),
     )
     .for_each(|_| async {})
     .await;
@@ -108,38 +128,26 @@ struct Request {
 fn parse_request(pem: &[u8]) -> Result<Request, String> {
     let text = std::str::from_utf8(pem).map_err(|_| "the request is not PEM".to_string())?;
     let params = CertificateSigningRequestParams::from_pem(text).map_err(|err| err.to_string())?;
-    let mut organizations = Vec::new();
-    let mut common_name = String::new();
-    for (kind, value) in params.params.distinguished_name.iter() {
-        let text = match value {
-            DnValue::Utf8String(s) => s.clone(),
-            DnValue::PrintableString(s) => s.as_str().to_string(),
-            DnValue::Ia5String(s) => s.as_str().to_string(),
-            DnValue::TeletexString(s) => s.as_str().to_string(),
-            // UCS-2 and UTF-32 big-endian bytes.
-            DnValue::BmpString(s) => String::from_utf16_lossy(
-                &s.as_bytes()
-                    .chunks(2)
-                    .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-                    .collect::<Vec<_>>(),
-            ),
-            DnValue::UniversalString(s) => s
-                .as_bytes()
-                .chunks(4)
-                .filter_map(|c| {
-                    let bytes: [u8; 4] = c.try_into().ok()?;
-                    char::from_u32(u32::from_be_bytes(bytes))
-                })
-                .collect(),
-            // A kind added to rcgen later: not an organization or a name we can read.
-            _ => String::new(),
-        };
-        match kind {
-            DnType::OrganizationName => organizations.push(text),
-            DnType::CommonName => common_name = text,
-            _ => {}
-        }
-    }
+    // The subject as Go's `pkix.Name` reads it: every organization, the last common name
+    // (rcgen keeps one value per attribute type).
+    let (_, block) =
+        x509_parser::pem::parse_x509_pem(pem).map_err(|err| format!("not PEM: {err}"))?;
+    let (_, request) =
+        <x509_parser::certification_request::X509CertificationRequest as x509_parser::prelude::FromDer<_>>::from_der(
+            &block.contents,
+        )
+        .map_err(|err| err.to_string())?;
+    let subject = &request.certification_request_info.subject;
+    let organizations = subject
+        .iter_organization()
+        .filter_map(|a| a.as_str().ok().map(str::to_string))
+        .collect();
+    let common_name = subject
+        .iter_common_name()
+        .filter_map(|a| a.as_str().ok())
+        .last()
+        .unwrap_or_default()
+        .to_string();
     let count = |f: fn(&SanType) -> bool| {
         params
             .params
@@ -318,12 +326,20 @@ fn sign(
     let now = time::OffsetDateTime::now_utc();
     let backdate = time::Duration::try_from(BACKDATE).unwrap_or_default();
     let ttl = time::Duration::try_from(lifetime).unwrap_or_default();
+    // Upstream's `PermissiveSigningPolicy.apply`.
+    if now >= signer.ca_not_after {
+        return Err(format!(
+            "refusing to sign a certificate that expired in the past: NotAfter={}",
+            signer.ca_not_after
+        ));
+    }
     params.params.not_before = now - backdate;
-    params.params.not_after = if lifetime < SHORT {
+    let not_after = if lifetime < SHORT {
         now + ttl
     } else {
         now + ttl - backdate
     };
+    params.params.not_after = not_after.min(signer.ca_not_after);
     params.params.key_usages = key_usages;
     params.params.extended_key_usages = extended;
     params.params.is_ca = IsCa::ExplicitNoCa;
@@ -428,6 +444,74 @@ mod tests {
         assert_eq!(
             usages_of(&["flying".into()]).unwrap_err(),
             r#"unrecognized usage values: ["flying"]"#
+        );
+    }
+
+    fn signer(valid_for: time::Duration) -> Signer {
+        use rcgen::{BasicConstraints, CertificateParams, DnType};
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "test-ca");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.not_before = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+        params.not_after = time::OffsetDateTime::now_utc() + valid_for;
+        let pem = params.self_signed(&key).unwrap().pem();
+        let client =
+            kube::Client::try_from(kube::Config::new("http://127.0.0.1:9".parse().unwrap()))
+                .unwrap();
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            options: crate::options::ControllerManagerOptions,
+        }
+        let options = Cli::try_parse_from(["kube-controller-manager"])
+            .unwrap()
+            .options;
+        Signer {
+            ctx: Context {
+                client,
+                options: Arc::new(options),
+                metrics: Arc::default(),
+                root_ca: None,
+                informers: Arc::default(),
+            },
+            ca_not_after: certificate_not_after(&pem).unwrap(),
+            issuer: Issuer::from_ca_cert_pem(&pem, key).unwrap(),
+        }
+    }
+
+    fn alice() -> Request {
+        use rcgen::{CertificateParams, DnType};
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "dev");
+        params.distinguished_name.push(DnType::CommonName, "alice");
+        let pem = params.serialize_request(&key).unwrap().pem().unwrap();
+        parse_request(pem.as_bytes()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn certificates_end_with_their_ca() {
+        let request = alice();
+        assert_eq!(request.organizations, ["dev"]);
+        assert_eq!(request.common_name, "alice");
+        // A year asked of a CA that has two hours left: the certificate ends with the CA.
+        let signer = signer(time::Duration::hours(2));
+        let year = Duration::from_secs(8760 * 3600);
+        let pem = sign(&signer, request, &["client auth".into()], year).unwrap();
+        let not_after = certificate_not_after(&pem).unwrap();
+        assert_eq!(not_after, signer.ca_not_after);
+        // An expired CA signs nothing.
+        let expired = self::signer(-time::Duration::hours(1));
+        let err = sign(&expired, alice(), &["client auth".into()], year).unwrap_err();
+        assert!(
+            err.starts_with("refusing to sign a certificate that expired in the past"),
+            "{err}"
         );
     }
 }
