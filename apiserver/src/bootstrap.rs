@@ -142,7 +142,7 @@ async fn create_if_missing(
     object: Value,
 ) {
     let Some(info) = state
-        .registry
+        .registry()
         .resources()
         .iter()
         .filter(|r| r.group == group)
@@ -173,7 +173,7 @@ async fn reconcile(
     fields: &[&str],
 ) {
     let Some(info) = state
-        .registry
+        .registry()
         .resources()
         .iter()
         .filter(|r| r.group == group)
@@ -182,7 +182,7 @@ async fn reconcile(
     else {
         return;
     };
-    let Some(storage) = state.resources.get(&info).cloned() else {
+    let Some(storage) = state.resources.get(&info) else {
         return;
     };
     let existing = storage
@@ -298,13 +298,13 @@ pub(crate) fn spawn_identity_lease(state: Arc<AppState>) {
 
 async fn renew_identity_lease(state: &Arc<AppState>, id: &str, holder: &str, host: &str) {
     let Some(info) = state
-        .registry
+        .registry()
         .get("coordination.k8s.io", "v1", "leases")
         .cloned()
     else {
         return;
     };
-    let Some(storage) = state.resources.get(&info).cloned() else {
+    let Some(storage) = state.resources.get(&info) else {
         return;
     };
     let now = time::OffsetDateTime::now_utc();

@@ -53,7 +53,7 @@ pub fn api_group_list(registry: &Registry) -> Value {
         .groups()
         .iter()
         .filter(|g| !g.name.is_empty())
-        .map(|g| group_body(g.name, g.versions))
+        .map(|g| group_body(g.name, &g.versions))
         .collect();
     json!({
         "kind": "APIGroupList",
@@ -70,7 +70,7 @@ pub fn api_group(registry: &Registry, group: &str) -> Option<Value> {
         return None;
     }
     let info = registry.group(group)?;
-    let mut body = group_body(info.name, info.versions);
+    let mut body = group_body(info.name, &info.versions);
     let object = body.as_object_mut()?;
     object.insert("kind".into(), "APIGroup".into());
     object.insert("apiVersion".into(), "v1".into());
@@ -92,6 +92,13 @@ pub fn api_resource_list(registry: &Registry, group: &str, version: &str) -> Opt
         resources.push((r.resource.to_string(), api_resource(r)));
         for s in r.subresources.iter().filter(|s| s.discoverable) {
             let name = format!("{}/{}", r.resource, s.name);
+            // Upstream lists a custom resource's subresources after it as its definition
+            // orders them (status, then scale), not by name.
+            let sort_key = if r.custom.is_some() {
+                r.resource.to_string()
+            } else {
+                name.clone()
+            };
             let mut entry = Map::new();
             entry.insert("name".into(), name.clone().into());
             entry.insert("singularName".into(), "".into());
@@ -104,7 +111,7 @@ pub fn api_resource_list(registry: &Registry, group: &str, version: &str) -> Opt
             }
             entry.insert("kind".into(), s.kind.into());
             entry.insert("verbs".into(), strings(s.verbs));
-            resources.push((name, Value::Object(entry)));
+            resources.push((sort_key, Value::Object(entry)));
         }
     }
     // Upstream sorts the storage paths (`pods`, `pods/status`, `podtemplates`) as strings.
@@ -128,7 +135,7 @@ pub fn aggregated_legacy(registry: &Registry) -> Value {
         .groups()
         .iter()
         .filter(|g| g.name.is_empty())
-        .map(|g| aggregated_group(registry, g.name, g.versions))
+        .map(|g| aggregated_group(registry, g.name, &g.versions))
         .collect();
     aggregated_list(items)
 }
@@ -142,7 +149,7 @@ pub fn aggregated_apis(registry: &Registry) -> Value {
         .groups()
         .iter()
         .filter(|g| !g.name.is_empty())
-        .map(|g| aggregated_group(registry, g.name, g.versions))
+        .map(|g| aggregated_group(registry, g.name, &g.versions))
         .collect();
     aggregated_list(items)
 }
@@ -171,6 +178,15 @@ fn group_body(name: &str, versions: &[&str]) -> Value {
     })
 }
 
+/// The verbs discovery lists for a resource: fewer for the resource of a definition being
+/// deleted.
+fn discovered_verbs(r: &ResourceInfo) -> crate::registry::Verbs {
+    match &r.custom {
+        Some(custom) if custom.terminating => crate::crd::TERMINATING_VERBS,
+        _ => r.verbs,
+    }
+}
+
 /// One resource's `APIResource` entry (not its subresources).
 fn api_resource(r: &ResourceInfo) -> Value {
     let mut entry = Map::new();
@@ -178,7 +194,7 @@ fn api_resource(r: &ResourceInfo) -> Value {
     entry.insert("singularName".into(), r.singular.clone().into());
     entry.insert("namespaced".into(), r.namespaced.into());
     entry.insert("kind".into(), r.kind.into());
-    entry.insert("verbs".into(), strings(r.verbs));
+    entry.insert("verbs".into(), strings(discovered_verbs(r)));
     if !r.short_names.is_empty() {
         entry.insert("shortNames".into(), strings(r.short_names));
     }
@@ -239,8 +255,14 @@ fn aggregated_group(registry: &Registry, name: &str, versions: &[&str]) -> Value
 /// where they are the list's own.
 fn aggregated_resource(r: &ResourceInfo, group: &str, version: &str) -> Value {
     let mut entry = Map::new();
+    // The apiextensions server names a custom resource's group and version in full.
+    let (kind_group, kind_version) = if r.custom.is_some() {
+        (group, version)
+    } else {
+        ("", "")
+    };
     entry.insert("resource".into(), r.resource.into());
-    entry.insert("responseKind".into(), gvk("", "", r.kind));
+    entry.insert("responseKind".into(), gvk(kind_group, kind_version, r.kind));
     entry.insert(
         "scope".into(),
         if r.namespaced {
@@ -251,7 +273,7 @@ fn aggregated_resource(r: &ResourceInfo, group: &str, version: &str) -> Value {
         .into(),
     );
     entry.insert("singularResource".into(), r.singular.clone().into());
-    entry.insert("verbs".into(), strings(r.verbs));
+    entry.insert("verbs".into(), strings(discovered_verbs(r)));
     if !r.short_names.is_empty() {
         entry.insert("shortNames".into(), strings(r.short_names));
     }
@@ -259,11 +281,13 @@ fn aggregated_resource(r: &ResourceInfo, group: &str, version: &str) -> Value {
         entry.insert("categories".into(), strings(r.categories));
     }
     let mut subresources: Vec<&_> = r.subresources.iter().filter(|s| s.discoverable).collect();
-    subresources.sort_by_key(|s| s.name);
+    if r.custom.is_none() {
+        subresources.sort_by_key(|s| s.name);
+    }
     let subresources: Vec<Value> = subresources
         .into_iter()
         .map(|s| {
-            let kind = if (s.group, s.version) == (group, version) {
+            let kind = if (s.group, s.version) == (group, version) && r.custom.is_none() {
                 gvk("", "", s.kind)
             } else {
                 gvk(s.group, s.version, s.kind)

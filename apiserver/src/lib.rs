@@ -18,6 +18,7 @@
 
 pub mod bootstrap;
 pub(crate) mod conversion;
+pub mod crd;
 /// Upstream's defaulting of every built-in kind, applied to an object's JSON at its version.
 pub(crate) mod defaults;
 pub mod discovery;

@@ -112,6 +112,8 @@ pub struct ResourceInfo {
     /// Where objects are stored; `None` for resources that are not stored (reviews, bindings,
     /// component statuses).
     pub storage: Option<StorageInfo>,
+    /// What a CustomResourceDefinition says about a custom resource; `None` for built-ins.
+    pub custom: Option<std::sync::Arc<crate::crd::CustomResource>>,
 }
 
 impl ResourceInfo {
@@ -132,107 +134,41 @@ pub struct GroupInfo {
     /// The group's name; empty for the core group (served under `/api`).
     pub name: &'static str,
     /// The group's versions in discovery order: the preferred version first.
-    pub versions: &'static [&'static str],
+    pub versions: Vec<&'static str>,
 }
 
 impl GroupInfo {
     /// The group's preferred version.
     pub fn preferred_version(&self) -> &'static str {
-        self.versions[0]
+        self.versions.first().copied().unwrap_or_default()
     }
 }
 
-/// The groups in upstream's discovery order (the core group first, then `/apis` in the order of
-/// the aggregator's group priorities), each with its versions, preferred first.
-const GROUPS: &[GroupInfo] = &[
-    GroupInfo {
-        name: "",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "apiregistration.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "apps",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "events.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "authentication.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "authorization.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "autoscaling",
-        versions: &["v2", "v1"],
-    },
-    GroupInfo {
-        name: "batch",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "certificates.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "networking.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "policy",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "rbac.authorization.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "storage.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "admissionregistration.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "apiextensions.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "scheduling.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "coordination.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "node.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "discovery.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "resource.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "flowcontrol.apiserver.k8s.io",
-        versions: &["v1"],
-    },
-    GroupInfo {
-        name: "storagemigration.k8s.io",
-        versions: &["v1"],
-    },
+/// The built-in groups in upstream's discovery order (the core group first, then `/apis` in the
+/// order of the aggregator's group priorities), each with its versions, preferred first.
+const GROUPS: &[(&str, &[&str])] = &[
+    ("", &["v1"]),
+    ("apiregistration.k8s.io", &["v1"]),
+    ("apps", &["v1"]),
+    ("events.k8s.io", &["v1"]),
+    ("authentication.k8s.io", &["v1"]),
+    ("authorization.k8s.io", &["v1"]),
+    ("autoscaling", &["v2", "v1"]),
+    ("batch", &["v1"]),
+    ("certificates.k8s.io", &["v1"]),
+    ("networking.k8s.io", &["v1"]),
+    ("policy", &["v1"]),
+    ("rbac.authorization.k8s.io", &["v1"]),
+    ("storage.k8s.io", &["v1"]),
+    ("admissionregistration.k8s.io", &["v1"]),
+    ("apiextensions.k8s.io", &["v1"]),
+    ("scheduling.k8s.io", &["v1"]),
+    ("coordination.k8s.io", &["v1"]),
+    ("node.k8s.io", &["v1"]),
+    ("discovery.k8s.io", &["v1"]),
+    ("resource.k8s.io", &["v1"]),
+    ("flowcontrol.apiserver.k8s.io", &["v1"]),
+    ("storagemigration.k8s.io", &["v1"]),
 ];
 
 /// Group-resources upstream stores at a version other than the group's preferred one
@@ -497,12 +433,16 @@ fn rows() -> Vec<Row> {
     ]
 }
 
-/// The registry of built-in resources, built once and then only read.
+/// The registry of served resources: the built-ins, built once, and the custom resources of
+/// the established CustomResourceDefinitions, rebuilt whenever one changes (a registry is only
+/// read once built; the server swaps in a new one).
 #[derive(Clone, Debug)]
 pub struct Registry {
-    /// Every resource, grouped as discovery lists them: groups in [`GROUPS`] order, versions
-    /// preferred first, resources sorted by name within a version.
+    /// Every resource, grouped as discovery lists them: groups in [`Registry::groups`] order,
+    /// versions preferred first, resources sorted by name within a version.
     resources: Vec<ResourceInfo>,
+    /// The served groups in discovery order.
+    groups: Vec<GroupInfo>,
     /// group -> version -> resource -> index into `resources`.
     by_gvr: HashMap<&'static str, HashMap<&'static str, HashMap<&'static str, usize>>>,
     /// group -> kind -> indexes into `resources`, preferred version first.
@@ -519,9 +459,16 @@ impl Registry {
     /// The built-in resources, stored under `etcd_prefix` (kube-apiserver's `--etcd-prefix`).
     pub fn builtin_with_etcd_prefix(etcd_prefix: &str) -> Self {
         let rows = rows();
+        let groups: Vec<GroupInfo> = GROUPS
+            .iter()
+            .map(|&(name, versions)| GroupInfo {
+                name,
+                versions: versions.to_vec(),
+            })
+            .collect();
         let mut resources = Vec::with_capacity(rows.len());
-        for group in GROUPS {
-            for &version in group.versions {
+        for group in &groups {
+            for &version in &group.versions {
                 let mut in_version: Vec<&Row> = rows
                     .iter()
                     .filter(|r| r.group == group.name && r.version == version)
@@ -535,6 +482,81 @@ impl Registry {
             }
         }
         debug_assert_eq!(resources.len(), rows.len(), "a row outside GROUPS");
+        Self::indexed(resources, groups)
+    }
+
+    /// This registry's built-in resources with `custom` added: custom resources whose group,
+    /// version and resource a built-in already has are left out (upstream does not serve
+    /// them either). Custom groups come after the built-in ones, by name (upstream gives them
+    /// all the same, lowest, priority); a custom group's versions are in Kubernetes version
+    /// order (`v2`, `v1`, `v1beta1`, `v1alpha1`, then the rest by name).
+    pub fn with_custom(&self, custom: Vec<ResourceInfo>) -> Self {
+        let mut resources: Vec<ResourceInfo> = self
+            .resources
+            .iter()
+            .filter(|r| r.custom.is_none())
+            .cloned()
+            .collect();
+        let mut groups: Vec<GroupInfo> = self
+            .groups
+            .iter()
+            .filter(|g| resources.iter().any(|r| r.group == g.name))
+            .cloned()
+            .collect();
+        let builtin = |r: &ResourceInfo| {
+            resources
+                .iter()
+                .any(|b| (b.group, b.version, b.resource) == (r.group, r.version, r.resource))
+        };
+        let mut custom: Vec<ResourceInfo> = custom.into_iter().filter(|r| !builtin(r)).collect();
+        let mut custom_groups: Vec<&'static str> = custom.iter().map(|r| r.group).collect();
+        custom_groups.sort_unstable();
+        custom_groups.dedup();
+        for name in custom_groups {
+            let mut versions: Vec<&'static str> = custom
+                .iter()
+                .filter(|r| r.group == name)
+                .map(|r| r.version)
+                .collect();
+            versions.sort_by(|a, b| crate::crd::compare_kube_versions(a, b));
+            versions.dedup();
+            if let Some(group) = groups.iter_mut().find(|g| g.name == name) {
+                // A custom resource in a built-in group: a version the group lacks comes last.
+                for v in versions {
+                    if !group.versions.contains(&v) {
+                        group.versions.push(v);
+                    }
+                }
+            } else {
+                groups.push(GroupInfo { name, versions });
+            }
+        }
+        let mut ordered = Vec::with_capacity(resources.len() + custom.len());
+        for group in &groups {
+            for &version in &group.versions {
+                let mut in_version: Vec<ResourceInfo> = Vec::new();
+                let (matching, rest): (Vec<_>, Vec<_>) = resources
+                    .into_iter()
+                    .partition(|r| r.group == group.name && r.version == version);
+                resources = rest;
+                in_version.extend(matching);
+                let (matching, rest): (Vec<_>, Vec<_>) = custom
+                    .into_iter()
+                    .partition(|r| r.group == group.name && r.version == version);
+                custom = rest;
+                in_version.extend(matching.into_iter().map(|mut r| {
+                    r.preferred = group.preferred_version() == r.version;
+                    r
+                }));
+                in_version.sort_by_key(|r| r.resource);
+                ordered.extend(in_version);
+            }
+        }
+        Self::indexed(ordered, groups)
+    }
+
+    /// A registry of `resources` (already in discovery order) and `groups`, with its indexes.
+    fn indexed(resources: Vec<ResourceInfo>, groups: Vec<GroupInfo>) -> Self {
         let mut by_gvr: HashMap<_, HashMap<_, HashMap<_, _>>> = HashMap::new();
         let mut by_gk: HashMap<_, HashMap<_, Vec<_>>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
@@ -551,8 +573,22 @@ impl Registry {
                 .or_default()
                 .push(i);
         }
+        // Preferred version first, as the group lists its versions.
+        for kinds in by_gk.values_mut() {
+            for indexes in kinds.values_mut() {
+                indexes.sort_by_key(|&i| {
+                    let r: &ResourceInfo = &resources[i];
+                    groups
+                        .iter()
+                        .find(|g| g.name == r.group)
+                        .and_then(|g| g.versions.iter().position(|v| *v == r.version))
+                        .unwrap_or(usize::MAX)
+                });
+            }
+        }
         Self {
             resources,
+            groups,
             by_gvr,
             by_gk,
         }
@@ -613,13 +649,13 @@ impl Registry {
 
     /// The served groups in upstream's discovery order: the core group (`""`, served under
     /// `/api`) first, then the `/apis` groups; each with its versions, preferred first.
-    pub fn groups(&self) -> &'static [GroupInfo] {
-        GROUPS
+    pub fn groups(&self) -> &[GroupInfo] {
+        &self.groups
     }
 
     /// The group called `name` (`""` for the core group).
-    pub fn group(&self, name: &str) -> Option<&'static GroupInfo> {
-        GROUPS.iter().find(|g| g.name == name)
+    pub fn group(&self, name: &str) -> Option<&GroupInfo> {
+        self.groups.iter().find(|g| g.name == name)
     }
 }
 
@@ -683,6 +719,7 @@ fn resource_info(row: &Row, group: &GroupInfo, etcd_prefix: &str) -> ResourceInf
         subresources,
         preferred: group.preferred_version() == row.version,
         storage: storage_info(row, group, etcd_prefix),
+        custom: None,
     }
 }
 
@@ -889,7 +926,7 @@ mod tests {
         assert_eq!(groups[1].name, "apiregistration.k8s.io");
         assert_eq!(reg.group("autoscaling").unwrap().versions, ["v2", "v1"]);
         for g in groups {
-            for v in g.versions {
+            for v in &g.versions {
                 let names: Vec<_> = reg.resources_of(g.name, v).map(|r| r.resource).collect();
                 assert!(!names.is_empty(), "{}/{v} has no resources", g.name);
                 assert!(names.is_sorted(), "{}/{v}: {names:?}", g.name);

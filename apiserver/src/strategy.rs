@@ -20,6 +20,9 @@ pub(crate) enum Generation {
     /// `Spec`; for kinds without a spec, such as webhook configurations, the fields that are
     /// their spec).
     Spec,
+    /// 1 on create, +1 when anything but `metadata` changes (custom resources; with a `status`
+    /// subresource a main-resource write cannot change status, so it counts only there).
+    NonMetadata,
     /// As [`Generation::Spec`], and also when annotations change (Deployments: a rollback
     /// annotation is a spec change).
     SpecOrAnnotations,
@@ -62,6 +65,7 @@ impl Strategy {
     pub(crate) fn of(info: &ResourceInfo) -> Self {
         let (group, resource) = (info.group, info.resource);
         let generation = match (group, resource) {
+            _ if info.custom.is_some() => Generation::NonMetadata,
             ("apps", "deployments") => Generation::SpecOrAnnotations,
             ("", "pods" | "podtemplates" | "replicationcontrollers")
             | ("apps", "daemonsets" | "statefulsets" | "replicasets")
@@ -225,12 +229,54 @@ pub(crate) fn prepare_for_create(info: &ResourceInfo, strategy: &Strategy, objec
         ("", "persistentvolumes") => {
             object["status"] = json!({ "phase": "Pending" });
         }
+        ("apiextensions.k8s.io", "customresourcedefinitions") => {
+            object["status"] = json!({});
+            record_stored_version(object);
+        }
+        // Upstream's custom resource strategy drops the status a create brings.
+        _ if strategy.status_subresource && info.custom.is_some() => {
+            if let Some(map) = object.as_object_mut() {
+                map.remove("status");
+            }
+        }
         _ if strategy.status_subresource => {
             if let Some(map) = object.as_object_mut() {
                 map.insert("status".into(), json!({}));
             }
         }
         _ => {}
+    }
+}
+
+/// Upstream's CustomResourceDefinition strategies: the storage version joins
+/// `status.storedVersions` (on create, and on updates of the definition or its status).
+pub(crate) fn record_stored_version(crd: &mut Value) {
+    let storage_version = crd
+        .pointer("/spec/versions")
+        .and_then(Value::as_array)
+        .and_then(|versions| {
+            versions
+                .iter()
+                .find(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
+        })
+        .and_then(|v| v.get("name"))
+        .or_else(|| crd.pointer("/spec/version"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let Some(storage_version) = storage_version else {
+        return;
+    };
+    if !crd.get("status").is_some_and(Value::is_object) {
+        crd["status"] = json!({});
+    }
+    let stored = &mut crd["status"]["storedVersions"];
+    if !stored.is_array() {
+        *stored = json!([]);
+    }
+    if let Some(stored) = stored.as_array_mut()
+        && !stored.iter().any(|v| v == storage_version.as_str())
+    {
+        stored.push(json!(storage_version));
     }
 }
 
@@ -374,6 +420,9 @@ pub(crate) fn prepare_for_update(
             }
         }
     }
+    if (info.group, info.resource) == ("apiextensions.k8s.io", "customresourcedefinitions") {
+        record_stored_version(new);
+    }
     if info.group.is_empty() && info.resource == "namespaces" {
         // Only `/finalize` changes a namespace's finalizers.
         if let Some(spec) = old.get("spec") {
@@ -412,6 +461,13 @@ pub(crate) fn prepare_for_update(
     let bump = match strategy.generation {
         Generation::Untracked => false,
         Generation::Spec => spec_changed,
+        Generation::NonMetadata => {
+            fn non_metadata(v: &Value) -> Option<Vec<(&String, &Value)>> {
+                v.as_object()
+                    .map(|m| m.iter().filter(|(k, _)| k.as_str() != "metadata").collect())
+            }
+            non_metadata(new) != non_metadata(old)
+        }
         Generation::SpecOrAnnotations => {
             spec_changed
                 || new.pointer("/metadata/annotations") != old.pointer("/metadata/annotations")

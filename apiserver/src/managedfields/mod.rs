@@ -63,6 +63,9 @@ fn reset_paths(group: &str, kind: &str, subresource: &str) -> &'static [&'static
     const SPEC: &[&[&str]] = &[&["spec"]];
     const METADATA_SPEC: &[&[&str]] = &[&["metadata"], &["spec"]];
     let status = subresource == "status";
+    if custom_with_status(group, kind) {
+        return if status { METADATA_SPEC } else { STATUS };
+    }
     match (group, kind) {
         ("", "Pod") if status => &[
             &["spec"],
@@ -114,6 +117,29 @@ fn reset_paths(group: &str, kind: &str, subresource: &str) -> &'static [&'static
         }
         _ => &[],
     }
+}
+
+/// The custom kinds (group, kind) served with a `status` subresource: their strategies reset
+/// `status` on the main resource and `metadata` and `spec` on the subresource. Set by the API
+/// server's CustomResourceDefinition controller whenever what it serves changes (one table for
+/// the process: servers sharing a process share custom kinds' definitions only in tests).
+static CUSTOM_WITH_STATUS: std::sync::LazyLock<
+    std::sync::RwLock<std::collections::HashSet<(String, String)>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Records which custom kinds have a `status` subresource.
+pub(crate) fn set_custom_with_status(kinds: impl IntoIterator<Item = (String, String)>) {
+    let kinds: std::collections::HashSet<_> = kinds.into_iter().collect();
+    *CUSTOM_WITH_STATUS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = kinds;
+}
+
+fn custom_with_status(group: &str, kind: &str) -> bool {
+    CUSTOM_WITH_STATUS
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .contains(&(group.to_owned(), kind.to_owned()))
 }
 
 /// For a kind whose status strategy resets only `spec` and some metadata fields (not the

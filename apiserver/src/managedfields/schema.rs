@@ -149,6 +149,11 @@ impl Schema {
         }
     }
 
+    /// Upstream's untyped deduced type.
+    pub(crate) fn deduced(&self) -> TypeRef {
+        TypeRef::Named(DEDUCED, None)
+    }
+
     /// Whether a reference is upstream's untyped deduced type (or an inline untyped scalar).
     pub(crate) fn is_untyped_deduced(&self, type_ref: &TypeRef) -> bool {
         match type_ref {
@@ -170,6 +175,14 @@ pub(crate) fn for_group_version(group: &str, version: &str) -> Option<Arc<Schema
     let schema = crate::openapi::published_document(&path).map(|doc| Arc::new(convert(&doc)));
     cache.lock().ok()?.insert(path, schema.clone());
     schema
+}
+
+/// A schema of the two untyped types only (for objects no document describes).
+pub(crate) fn untyped() -> Arc<Schema> {
+    static UNTYPED_SCHEMA: OnceLock<Arc<Schema>> = OnceLock::new();
+    UNTYPED_SCHEMA
+        .get_or_init(|| Arc::new(convert(&Value::Null)))
+        .clone()
 }
 
 /// Converts a document's `components.schemas`.

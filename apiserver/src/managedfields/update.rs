@@ -218,8 +218,14 @@ pub(super) fn kind_schema(
     endpoint: &Endpoint<'_>,
 ) -> Result<(std::sync::Arc<Schema>, TypeRef), SchemaMismatch> {
     let (doc_group, doc_version) = endpoint.document;
-    let schema = schema::for_group_version(doc_group, doc_version)
-        .ok_or_else(|| SchemaMismatch("no schema for the group version".to_owned()))?;
+    let Some(schema) = schema::for_group_version(doc_group, doc_version) else {
+        // A group no built-in document describes serves custom resources: their fields are
+        // tracked as upstream tracks a schema that preserves unknown fields (maps field by
+        // field, lists whole).
+        let schema = schema::untyped();
+        let root = schema.deduced();
+        return Ok((schema, root));
+    };
     let root = schema
         .kind(endpoint.group, endpoint.version, endpoint.kind)
         .ok_or_else(|| SchemaMismatch("no corresponding type".to_owned()))?;
@@ -335,8 +341,16 @@ pub(super) fn cap_update_managers(managed: &mut Managed) {
 
 /// Whether the scale subresource of `kind` maps `api_version` to `spec.replicas` (the
 /// registries' `ReplicasPathMappings`).
-fn replicas_mapped(kind: &str, api_version: &str) -> bool {
-    match kind {
+fn replicas_mapped(endpoint: &Endpoint<'_>, api_version: &str) -> bool {
+    // A custom resource maps every version of its own group (the common `.spec.replicas`
+    // path is assumed).
+    let (doc_group, doc_version) = endpoint.document;
+    if schema::for_group_version(doc_group, doc_version).is_none() {
+        return api_version
+            .split_once('/')
+            .is_some_and(|(group, _)| group == endpoint.group);
+    }
+    match endpoint.kind {
         "Deployment" | "StatefulSet" => {
             matches!(api_version, "apps/v1" | "apps/v1beta1" | "apps/v1beta2")
         }
@@ -377,8 +391,7 @@ pub(crate) fn scale_update(
     // The parent's managers of spec.replicas, as Scale managers.
     let mut scale_managed = Managed::default();
     for (id, versioned) in &parent_managed.fields {
-        if !replicas_mapped(endpoint.kind, &versioned.api_version)
-            || !versioned.set.has(&replicas_path)
+        if !replicas_mapped(endpoint, &versioned.api_version) || !versioned.set.has(&replicas_path)
         {
             continue;
         }
@@ -425,7 +438,7 @@ pub(crate) fn scale_update(
     let mut scale_fields = scale_result.fields;
     let mut out = Managed::default();
     for (id, versioned) in parent_managed.fields {
-        if !replicas_mapped(endpoint.kind, &versioned.api_version) {
+        if !replicas_mapped(endpoint, &versioned.api_version) {
             continue;
         }
         let time = parent_managed.times.get(&id).cloned().flatten();

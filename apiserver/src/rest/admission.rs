@@ -232,10 +232,15 @@ async fn service_account(ctx: &Ctx, pod: &mut Value, name: &str) -> Result<(), B
             &format!("error looking up service account {namespace}/{account_name}: {message}"),
         ))
     };
-    let Some(info) = ctx.state.registry.get("", "v1", "serviceaccounts") else {
+    let Some(info) = ctx
+        .state
+        .registry()
+        .get("", "v1", "serviceaccounts")
+        .cloned()
+    else {
         return Ok(());
     };
-    let Some(accounts) = ctx.state.resources.get(info).cloned() else {
+    let Some(accounts) = ctx.state.resources.get(&info) else {
         return Ok(());
     };
     // The cache first, then live reads: ten, 100-200 ms apart, for `default` (the controller
@@ -366,12 +371,13 @@ async fn pod_priority(
 ) -> Result<(Option<String>, i64, Option<String>), Box<Status>> {
     let Some(info) = ctx
         .state
-        .registry
+        .registry()
         .get("scheduling.k8s.io", "v1", "priorityclasses")
+        .cloned()
     else {
         return Ok((None, 0, None));
     };
-    let Some(classes) = ctx.state.resources.get(info).cloned() else {
+    let Some(classes) = ctx.state.resources.get(&info) else {
         return Ok((None, 0, None));
     };
     let class_of = |class: &Value| {

@@ -139,6 +139,26 @@ pub(super) async fn decode_object(
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
+    if ctx.info.custom.is_some() && !kind.is_empty() && kind != ctx.info.kind {
+        // Custom resources decode as unstructured objects of any kind; their validation then
+        // refuses the wrong one.
+        let name = map
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let errors = [ironkube_apimachinery::FieldError::invalid(
+            "kind",
+            kind.as_str(),
+            format!("must be {}", ctx.info.kind),
+        )];
+        return Err(Box::new(Status::invalid(
+            ctx.info.group,
+            &kind,
+            name,
+            &errors,
+        )));
+    }
     if !kind.is_empty() && kind != ctx.info.kind {
         let version = api_version.rsplit('/').next().unwrap_or("");
         let body_version = if api_version.is_empty() {

@@ -307,6 +307,12 @@ async fn delete_one(
     {
         return Ok(deletion);
     }
+    if ctx.info.group == crate::crd::GROUP
+        && ctx.info.resource == "customresourcedefinitions"
+        && let Some(deletion) = begin_definition_deletion(ctx, name, options).await?
+    {
+        return Ok(deletion);
+    }
     let mut keep: Option<Value> = None;
     let result = store
         .guaranteed_update(
@@ -475,6 +481,91 @@ async fn begin_namespace_deletion(
                             meta_mut(&mut value)
                                 .insert("finalizers".into(), Value::Array(finalizers));
                         }
+                        Ok(value)
+                    }
+                };
+                std::future::ready(result)
+            },
+        )
+        .await
+        .map_err(|err| ctx.write_status(err, "delete", name))?;
+    Ok(Some(Deletion::Pending(updated)))
+}
+
+/// Upstream's CustomResourceDefinition `Delete`: the first delete marks the definition, adds
+/// the cleanup finalizer and a `Terminating` condition; the definition goes once the API
+/// server's CRD controller has removed its objects and the finalizer.
+async fn begin_definition_deletion(
+    ctx: &Ctx,
+    name: &str,
+    options: &DeleteOptions,
+) -> Result<Option<Deletion>, Box<Status>> {
+    let store = ctx.storage.store();
+    let current = store
+        .get(None, name, None)
+        .await
+        .map_err(|err| Box::new(err.status(&ctx.group_resource(), name, "delete")))?;
+    check_delete_preconditions(ctx, current.value(), options)
+        .map_err(|err| ctx.write_status(err, "delete", name))?;
+    if meta(current.value(), "deletionTimestamp").is_some_and(|t| !t.is_null()) {
+        return Ok(None);
+    }
+    // Upstream adds the definition's uid as a precondition: a definition recreated meanwhile
+    // is not the one being deleted.
+    let preconditions = Preconditions {
+        uid: Some(meta_str(current.value(), "uid").to_owned()),
+        resource_version: options.preconditions.resource_version.clone(),
+    };
+    let now = now_rfc3339();
+    let updated = store
+        .guaranteed_update(
+            None,
+            name,
+            false,
+            &preconditions,
+            None,
+            |value: Option<Value>| {
+                let result = match value {
+                    None => Err(WriteError::from(StorageError::NotFound {
+                        key: name.to_string(),
+                    })),
+                    Some(mut value) => {
+                        if meta(&value, "deletionTimestamp").is_none_or(Value::is_null) {
+                            meta_mut(&mut value).insert("deletionTimestamp".into(), json!(now));
+                        }
+                        let mut finalizers = gc_finalizers(&ctx.strategy, &value, options)
+                            .unwrap_or_else(|| {
+                                meta(&value, "finalizers")
+                                    .and_then(Value::as_array)
+                                    .cloned()
+                                    .unwrap_or_default()
+                            });
+                        if !finalizers
+                            .iter()
+                            .any(|f| f == crate::crd::CLEANUP_FINALIZER)
+                        {
+                            finalizers.push(json!(crate::crd::CLEANUP_FINALIZER));
+                        }
+                        meta_mut(&mut value).insert("finalizers".into(), Value::Array(finalizers));
+                        let mut conditions = value
+                            .pointer("/status/conditions")
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default();
+                        crate::crd::names::set_condition(
+                            &value,
+                            &mut conditions,
+                            "Terminating",
+                            "True",
+                            "InstanceDeletionPending",
+                            "CustomResourceDefinition marked for deletion; CustomResource \
+                             deletion will begin soon",
+                            &now,
+                        );
+                        if !value.get("status").is_some_and(Value::is_object) {
+                            value["status"] = json!({});
+                        }
+                        value["status"]["conditions"] = Value::Array(conditions);
                         Ok(value)
                     }
                 };

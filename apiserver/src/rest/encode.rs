@@ -56,6 +56,8 @@ pub(crate) struct Shape<'a> {
     pub(crate) include_object: IncludeObject,
     /// Indented JSON (`pretty=true` or a curl/wget user agent).
     pub(crate) pretty: bool,
+    /// A custom resource's definition (its printer columns).
+    pub(crate) custom: Option<&'a crate::crd::CustomResource>,
 }
 
 /// A body with its content type.
@@ -119,6 +121,9 @@ pub(crate) fn partial_metadata(object: &Value, meta_version: &str) -> Value {
 
 /// The column definitions of a kind.
 fn column_definitions(shape: &Shape<'_>) -> Value {
+    if let Some(custom) = shape.custom {
+        return Value::Array(table::custom::columns(custom));
+    }
     Value::Array(
         table::columns(shape.group, shape.kind)
             .iter()
@@ -149,7 +154,19 @@ pub(crate) fn table(
     headers: bool,
 ) -> Value {
     let now = time::OffsetDateTime::now_utc();
-    let rows: Vec<Value> = table::list_rows(shape.group, shape.version, shape.kind, objects, now)
+    let rows = match shape.custom {
+        Some(custom) => objects
+            .iter()
+            .enumerate()
+            .map(|(item, object)| table::ListRow {
+                item,
+                cells: table::custom::cells(custom, object, now),
+                conditions: None,
+            })
+            .collect(),
+        None => table::list_rows(shape.group, shape.version, shape.kind, objects, now),
+    };
+    let rows: Vec<Value> = rows
         .into_iter()
         .filter_map(|row| {
             let object = objects.get(row.item)?;
@@ -252,6 +269,13 @@ pub(crate) fn list_response(
             out.put_slice(b",\"apiVersion\":");
             out.put_slice(&to_bytes(&json!(api_version(shape.group, shape.version))));
             out.put_slice(b",\"metadata\":");
+            let mut meta = meta;
+            if shape.custom.is_some()
+                && let Some(meta) = meta.as_object_mut()
+            {
+                // An unstructured list's metadata always has `continue`.
+                meta.entry("continue").or_insert_with(|| json!(""));
+            }
             out.put_slice(&to_bytes(&meta));
             out.put_slice(b",\"items\":[");
             for (i, item) in items.iter().enumerate() {
@@ -259,6 +283,13 @@ pub(crate) fn list_response(
                     out.put_u8(b',');
                 }
                 match item {
+                    // Items of an unstructured list keep their apiVersion and kind.
+                    ListItem::Stored(object) if shape.custom.is_some() => {
+                        out.put_slice(&object.json())
+                    }
+                    ListItem::Value(value) if shape.custom.is_some() => {
+                        out.put_slice(&to_bytes(value))
+                    }
                     ListItem::Stored(object) => out.put_slice(&object.item_json()),
                     ListItem::Value(value) => {
                         let mut value = value.clone();

@@ -165,14 +165,14 @@ fn not_found() -> Status {
 
 async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Reply {
     let Some(info) = state
-        .registry
+        .registry()
         .get(&request.api_group, &request.api_version, &request.resource)
         .cloned()
     else {
         // A group version that is not served has no routes at all: Go's plain-text 404; a
         // served one answers for its unknown resources with a Status.
         let served = state
-            .registry
+            .registry()
             .resources()
             .iter()
             .any(|r| r.group == request.api_group && r.version == request.api_version);
@@ -255,7 +255,7 @@ async fn route(state: Arc<AppState>, request: RequestInfo, req: Request) -> Repl
             action,
         )));
     }
-    let Some(storage) = state.resources.get(&info).cloned() else {
+    let Some(storage) = state.resources.get(&info) else {
         let user = req.extensions().get::<crate::server::UserInfo>().cloned();
         let (parts, body) = req.into_parts();
         return unstored::handle(

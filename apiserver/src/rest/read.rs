@@ -15,6 +15,7 @@ pub(super) fn shape(ctx: &Ctx) -> Shape<'_> {
         list_kind: ctx.info.list_kind.unwrap_or(""),
         include_object: IncludeObject::parse(ctx.query.string("includeObject")),
         pretty: ctx.pretty,
+        custom: ctx.info.custom.as_deref(),
     }
 }
 

@@ -20,10 +20,38 @@ const SCALE_SHAPE: Shape<'static> = Shape {
     list_kind: "",
     include_object: IncludeObject::Metadata,
     pretty: false,
+    custom: None,
 };
+
+/// A custom resource's scale path (`.spec.replicas`) as a JSON pointer.
+fn pointer(path: &str) -> String {
+    path.replace('.', "/")
+}
+
+/// Where the desired and observed replicas are: upstream's fixed places for built-ins, the
+/// definition's paths for custom resources.
+fn replica_pointers(ctx: &Ctx) -> (String, String) {
+    match ctx.info.custom.as_ref().and_then(|c| c.scale.as_ref()) {
+        Some(paths) => (
+            pointer(&paths.spec_replicas),
+            pointer(&paths.status_replicas),
+        ),
+        None => ("/spec/replicas".into(), "/status/replicas".into()),
+    }
+}
 
 /// The object's label selector as a string (`app=web,tier in (a,b)`).
 fn selector(ctx: &Ctx, object: &Value) -> String {
+    if let Some(paths) = ctx.info.custom.as_ref().and_then(|c| c.scale.as_ref()) {
+        // A custom resource names where its selector string is, if anywhere.
+        return paths
+            .label_selector
+            .as_deref()
+            .and_then(|path| object.pointer(&pointer(path)))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+    }
     let Some(selector) = object.pointer("/spec/selector") else {
         return String::new();
     };
@@ -59,14 +87,15 @@ fn scale_of(ctx: &Ctx, object: &Value) -> Value {
             metadata[field] = value.clone();
         }
     }
+    let (spec_replicas, status_replicas) = replica_pointers(ctx);
     let mut spec = json!({});
-    if let Some(replicas) = object.pointer("/spec/replicas").and_then(Value::as_i64)
+    if let Some(replicas) = object.pointer(&spec_replicas).and_then(Value::as_i64)
         && replicas != 0
     {
         spec["replicas"] = json!(replicas);
     }
     let mut status = json!({
-        "replicas": object.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(0),
+        "replicas": object.pointer(&status_replicas).and_then(Value::as_i64).unwrap_or(0),
     });
     let selector = selector(ctx, object);
     if !selector.is_empty() {
@@ -140,7 +169,8 @@ fn apply(ctx: &Ctx, current: &Value, scale: &Value) -> Result<Value, Box<Status>
         )));
     }
     let mut updated = current.clone();
-    updated["spec"]["replicas"] = json!(replicas);
+    let (spec_replicas, _) = replica_pointers(ctx);
+    set_at(&mut updated, &spec_replicas, json!(replicas));
     if let Some(rv) = scale
         .pointer("/metadata/resourceVersion")
         .and_then(Value::as_str)
@@ -149,6 +179,18 @@ fn apply(ctx: &Ctx, current: &Value, scale: &Value) -> Result<Value, Box<Status>
         updated["metadata"]["resourceVersion"] = json!(rv);
     }
     Ok(updated)
+}
+
+/// Sets the field at a JSON pointer, making the objects on the way.
+fn set_at(object: &mut Value, pointer: &str, value: Value) {
+    let mut current = object;
+    for key in pointer.split('/').filter(|k| !k.is_empty()) {
+        if !current.is_object() {
+            *current = json!({});
+        }
+        current = &mut current[key];
+    }
+    *current = value;
 }
 
 async fn store(

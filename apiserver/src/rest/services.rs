@@ -58,10 +58,14 @@ fn invalid(service: &Value, errors: &[FieldError]) -> Box<Status> {
 
 /// The addresses of `IPAddress` objects that exist (from memory).
 async fn allocated_ips(state: &AppState) -> Result<HashSet<String>, Box<Status>> {
-    let Some(info) = state.registry.get("networking.k8s.io", "v1", "ipaddresses") else {
+    let Some(info) = state
+        .registry()
+        .get("networking.k8s.io", "v1", "ipaddresses")
+        .cloned()
+    else {
         return Ok(HashSet::new());
     };
-    let Some(storage) = state.resources.get(info) else {
+    let Some(storage) = state.resources.get(&info) else {
         return Ok(HashSet::new());
     };
     let options = ListOptions {
@@ -86,7 +90,7 @@ async fn reserve(
     service: &Value,
 ) -> Result<bool, Box<Status>> {
     let Some(info) = state
-        .registry
+        .registry()
         .get("networking.k8s.io", "v1", "ipaddresses")
         .cloned()
     else {
@@ -383,10 +387,14 @@ pub(super) async fn release_service(state: &Arc<AppState>, service: &Value) {
 }
 
 async fn delete_ip(state: &Arc<AppState>, ip: &str) {
-    let Some(info) = state.registry.get("networking.k8s.io", "v1", "ipaddresses") else {
+    let Some(info) = state
+        .registry()
+        .get("networking.k8s.io", "v1", "ipaddresses")
+        .cloned()
+    else {
         return;
     };
-    let Some(storage) = state.resources.get(info) else {
+    let Some(storage) = state.resources.get(&info) else {
         return;
     };
     match storage

@@ -180,6 +180,7 @@ fn shape(info: &ResourceInfo) -> Shape<'_> {
         list_kind: info.list_kind.unwrap_or(""),
         include_object: IncludeObject::Metadata,
         pretty: false,
+        custom: None,
     }
 }
 

@@ -257,6 +257,19 @@ pub(super) async fn create(ctx: Ctx, body: Body) -> Reply {
     let mut object = decode_object(&ctx, body, "CreateOptions").await?;
     wipe_system_fields(&mut object);
     ensure_namespace(&ctx, &mut object)?;
+    if ctx.info.custom.as_ref().is_some_and(|c| c.terminating) {
+        // Upstream's admission for a definition being deleted.
+        let name = object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        return Err(Box::new(Status::forbidden(
+            ctx.info.group,
+            ctx.info.resource,
+            name,
+            "create not allowed while custom resource definition is terminating",
+        )));
+    }
     record_managed_fields(&ctx, None, &mut object, None);
     let object = create_prepared(&ctx, object).await?;
     respond(&ctx, StatusCode::CREATED, &object)
@@ -411,7 +424,7 @@ pub(crate) async fn create_object(
     info: &ResourceInfo,
     request: CreateRequest,
 ) -> Result<Object, Box<Status>> {
-    let Some(storage) = state.resources.get(info).cloned() else {
+    let Some(storage) = state.resources.get(info) else {
         return Err(Box::new(Status::internal_error("resource is not stored")));
     };
     let ctx = Ctx {

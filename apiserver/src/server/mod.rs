@@ -120,8 +120,11 @@ pub enum ServerError {
 
 /// What every request handler shares.
 pub(crate) struct AppState {
-    /// The built-in resources.
-    pub(crate) registry: Registry,
+    /// The served resources: built-ins and established custom resources (swapped whole when
+    /// a CustomResourceDefinition changes; read it through [`AppState::registry`]).
+    registry: std::sync::RwLock<Arc<Registry>>,
+    /// Where objects live in the store (`--etcd-prefix`).
+    pub(crate) etcd_prefix: String,
     /// `host:port` clients are told to use (`/api`).
     pub(crate) server_address: String,
     /// The store, checked by the `etcd` health check.
@@ -156,8 +159,15 @@ impl AppState {
         service_cidr: ServiceCidr,
     ) -> Self {
         let resources = Resources::start(store.clone(), &registry, Default::default());
+        let etcd_prefix = registry
+            .get("", "v1", "pods")
+            .and_then(|info| info.storage.as_ref())
+            .and_then(|storage| storage.keys.root().strip_suffix("/pods/"))
+            .unwrap_or(ironkube_storage::object::DEFAULT_ETCD_PREFIX)
+            .to_string();
         Self {
-            registry,
+            registry: std::sync::RwLock::new(Arc::new(registry)),
+            etcd_prefix,
             server_address,
             store,
             shutting_down: AtomicBool::new(false),
@@ -170,10 +180,26 @@ impl AppState {
         }
     }
 
+    /// The served resources as they are now.
+    pub(crate) fn registry(&self) -> Arc<Registry> {
+        self.registry
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Serves `registry` from now on.
+    pub(crate) fn set_registry(&self, registry: Registry) {
+        *self
+            .registry
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(registry);
+    }
+
     /// The namespaces' storage.
-    pub(crate) fn namespaces(&self) -> Option<&Arc<ResourceStorage>> {
-        let info = self.registry.get("", "v1", "namespaces")?;
-        self.resources.get(info)
+    pub(crate) fn namespaces(&self) -> Option<Arc<ResourceStorage>> {
+        let info = self.registry().get("", "v1", "namespaces")?.clone();
+        self.resources.get(&info)
     }
 }
 
@@ -247,6 +273,7 @@ impl ApiServer {
     /// and waits (up to 60 s) for in-flight requests to finish before returning.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
         crate::bootstrap::spawn_identity_lease(self.state.clone());
+        crate::crd::controller::spawn(self.state.clone());
         let router = handler_chain(self.state.clone());
         let graceful = GracefulShutdown::new();
         let builder = auto::Builder::new(TokioExecutor::new());

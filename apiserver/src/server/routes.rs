@@ -164,7 +164,7 @@ fn negotiated(
 async fn api(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     negotiated(
         &headers,
-        || discovery::aggregated_legacy(&state.registry),
+        || discovery::aggregated_legacy(&state.registry()),
         discovery::api_versions(&state.server_address),
     )
 }
@@ -173,8 +173,8 @@ async fn api(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response
 async fn apis(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     negotiated(
         &headers,
-        || discovery::aggregated_apis(&state.registry),
-        discovery::api_group_list(&state.registry),
+        || discovery::aggregated_apis(&state.registry()),
+        discovery::api_group_list(&state.registry()),
     )
 }
 
@@ -188,12 +188,16 @@ fn document(value: Option<serde_json::Value>) -> Response {
 
 /// `GET /api/<version>`.
 async fn api_version(State(state): State<Arc<AppState>>, Path(version): Path<String>) -> Response {
-    document(discovery::api_resource_list(&state.registry, "", &version))
+    document(discovery::api_resource_list(
+        &state.registry(),
+        "",
+        &version,
+    ))
 }
 
 /// `GET /apis/<group>`.
 async fn api_group(State(state): State<Arc<AppState>>, Path(group): Path<String>) -> Response {
-    document(discovery::api_group(&state.registry, &group))
+    document(discovery::api_group(&state.registry(), &group))
 }
 
 /// `GET /apis/<group>/<version>`.
@@ -205,7 +209,7 @@ async fn group_version(
         return page_not_found();
     }
     document(discovery::api_resource_list(
-        &state.registry,
+        &state.registry(),
         &group,
         &version,
     ))
@@ -213,12 +217,12 @@ async fn group_version(
 
 /// `GET /openapi/v2`.
 async fn openapi_v2(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    crate::openapi::http::v2(&state.registry, &headers)
+    crate::openapi::http::v2(&state.registry(), &headers)
 }
 
 /// `GET /openapi/v3`.
 async fn openapi_root(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    crate::openapi::http::v3_root(&state.registry, &headers)
+    crate::openapi::http::v3_root(&state.registry(), &headers)
 }
 
 /// `GET /openapi/v3/<path>` (`api/v1`, `apis/apps/v1`, `apis/apps`, `version`, ...), with the
@@ -235,7 +239,7 @@ async fn openapi_document(
         .unwrap_or_default()
         .split('&')
         .find_map(|pair| pair.strip_prefix("hash="));
-    crate::openapi::http::v3_document(&state.registry, &path, hash, &headers)
+    crate::openapi::http::v3_document(&state.registry(), &path, hash, &headers)
         .unwrap_or_else(page_not_found)
 }
 

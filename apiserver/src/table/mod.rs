@@ -30,6 +30,7 @@ mod autoscaling;
 mod batch;
 mod cluster;
 mod core_group;
+pub(crate) mod custom;
 mod extensions;
 mod format;
 mod lifecycle;
