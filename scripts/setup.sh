@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing ironkube needs on a fresh Debian machine (idempotent):
 # Debian's etcd (the test harness starts real etcd processes), protoc (etcd-client compiles
-# etcd's protos at build time), and a Rust toolchain with rustfmt and clippy.
+# etcd's protos at build time), containerd, runc and busybox-static (the conformance suite's
+# offline images), and a Rust toolchain with rustfmt and clippy.
 set -euo pipefail
 
 need_apt=()
@@ -11,6 +12,11 @@ command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 command -v setpriv >/dev/null 2>&1 || need_apt+=(util-linux)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The conformance suite's offline test images (conformance/images.sh) and their import test.
+command -v containerd >/dev/null 2>&1 || need_apt+=(containerd)
+command -v runc >/dev/null 2>&1 || need_apt+=(runc)
+[ -x /bin/busybox ] || need_apt+=(busybox-static)
+command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -47,6 +47,88 @@ enum Command {
     Apiserver(Box<ApiserverArgs>),
     /// Run the controller manager, with kube-controller-manager's flags.
     ControllerManager(Box<ControllerManagerOptions>),
+    /// Register hollow nodes and keep them looking healthy (no pods run on them).
+    HollowNodes(HollowNodesArgs),
+    /// Run the upstream conformance suite, sonobuoy-style, and read its results.
+    #[command(subcommand)]
+    Conformance(ConformanceCommand),
+}
+
+/// Flags of `ironkube hollow-nodes`.
+#[derive(Debug, Args)]
+struct HollowNodesArgs {
+    /// How many nodes.
+    #[arg(long, default_value_t = 3)]
+    count: usize,
+    /// The cluster's kubeconfig.
+    #[arg(long)]
+    kubeconfig: PathBuf,
+    /// Node names are `<prefix>-<i>`.
+    #[arg(long, default_value = "hollow-node")]
+    prefix: String,
+    /// Benchmarks only: report every pod bound to these nodes as Running and Ready.
+    #[arg(long)]
+    mark_pods_running: bool,
+}
+
+/// `ironkube conformance …`.
+#[derive(Debug, Subcommand)]
+enum ConformanceCommand {
+    /// Run the suite (sonobuoy's modes, focus and skip) and write a results folder.
+    Run(Box<ConformanceRunArgs>),
+    /// Print the summary of an earlier run's results folder again.
+    Results {
+        /// The results folder.
+        dir: PathBuf,
+    },
+    /// Write the ledger of every conformance test from an earlier run's results folder.
+    Ledger {
+        /// The results folder.
+        dir: PathBuf,
+        /// Where to write it.
+        #[arg(long, default_value = "conformance/STATUS.md")]
+        out: PathBuf,
+        /// Where e2e.test is (conformance/build.sh's output).
+        #[arg(long)]
+        suite_dir: Option<PathBuf>,
+    },
+}
+
+/// Flags of `ironkube conformance run`.
+#[derive(Debug, Args)]
+struct ConformanceRunArgs {
+    /// Sonobuoy's mode: its focus and skip.
+    #[arg(long, value_enum, default_value = "non-disruptive-conformance")]
+    mode: ironkube_conformance::run::Mode,
+    /// `--ginkgo.focus` instead of the mode's.
+    #[arg(long)]
+    focus: Option<String>,
+    /// `--ginkgo.skip` instead of the mode's.
+    #[arg(long)]
+    skip: Option<String>,
+    /// The cluster (default: a fresh `ironkube server` with hollow nodes in a temporary data
+    /// directory).
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
+    /// Ginkgo processes; above 1, serial tests run after the others.
+    #[arg(long, default_value_t = 1)]
+    parallel: usize,
+    /// More e2e.test arguments, space separated (recorded in the results).
+    #[arg(long, allow_hyphen_values = true)]
+    extra_args: Option<String>,
+    /// The results folder (default: conformance-results/<date-time>).
+    #[arg(long)]
+    results_dir: Option<PathBuf>,
+    /// Where e2e.test and ginkgo are (default: conformance/build.sh's output in
+    /// ~/.cache/ironkube/conformance/<version>).
+    #[arg(long)]
+    suite_dir: Option<PathBuf>,
+    /// Hollow nodes of the fresh cluster.
+    #[arg(long, default_value_t = 3)]
+    hollow_nodes: usize,
+    /// Also write the ledger of every conformance test here.
+    #[arg(long)]
+    ledger: Option<PathBuf>,
 }
 
 /// Flags of `ironkube server`.
@@ -199,6 +281,9 @@ enum MainError {
     /// The tokio runtime or a signal handler could not start.
     #[error("runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    /// A conformance or hollow-node command failed.
+    #[error("{0}")]
+    Conformance(String),
 }
 
 fn main() -> ExitCode {
@@ -221,6 +306,8 @@ fn main() -> ExitCode {
                         ironkube_controllers::run(*options, shutdown_signal()).await?;
                         Ok(())
                     }
+                    Command::HollowNodes(args) => hollow_nodes(args).await,
+                    Command::Conformance(command) => conformance(command).await,
                 }
             })
         });
@@ -253,6 +340,102 @@ fn parse_cli(args: Vec<OsString>) -> Cli {
         }
     } else {
         Cli::parse_from(args)
+    }
+}
+
+/// `ironkube hollow-nodes`.
+async fn hollow_nodes(args: HollowNodesArgs) -> Result<(), MainError> {
+    let client = ironkube_conformance::run::client_for(&args.kubeconfig)
+        .await
+        .map_err(|err| MainError::Conformance(format!("{}: {err}", args.kubeconfig.display())))?;
+    let nodes = ironkube_conformance::hollow::HollowNodes {
+        count: args.count,
+        prefix: args.prefix,
+        mark_pods_running: args.mark_pods_running,
+    };
+    nodes
+        .run(client, shutdown_signal())
+        .await
+        .map_err(|err| MainError::Conformance(err.to_string()))
+}
+
+/// The default directory of the built suite.
+fn default_suite_dir() -> PathBuf {
+    let cache = std::env::var_os("IRONKUBE_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/ironkube")
+        });
+    cache
+        .join("conformance")
+        .join(ironkube_conformance::run::SUITE_VERSION)
+}
+
+/// `ironkube conformance …`.
+async fn conformance(command: ConformanceCommand) -> Result<(), MainError> {
+    use ironkube_conformance::{report, run};
+    let failed = |err: &dyn std::fmt::Display| MainError::Conformance(err.to_string());
+    match command {
+        ConformanceCommand::Run(args) => {
+            let results_dir = args.results_dir.unwrap_or_else(|| {
+                PathBuf::from("conformance-results")
+                    .join(jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string())
+            });
+            let options = run::RunOptions {
+                mode: args.mode,
+                focus: args.focus,
+                skip: args.skip,
+                kubeconfig: args.kubeconfig,
+                parallel: args.parallel.max(1),
+                extra_args: args
+                    .extra_args
+                    .as_deref()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+                results_dir: results_dir.clone(),
+                suite_dir: args.suite_dir.unwrap_or_else(default_suite_dir),
+                hollow_nodes: args.hollow_nodes,
+                ironkube_bin: std::env::current_exe().map_err(|err| failed(&err))?,
+                ironkube_version: format!("ironkube {}", env!("CARGO_PKG_VERSION")),
+                ledger: args.ledger,
+            };
+            let table = run::run(options).await.map_err(|err| failed(&err))?;
+            println!("\n{table}\nresults: {}", results_dir.display());
+            Ok(())
+        }
+        ConformanceCommand::Results { dir } => {
+            let results = report::read_results(&dir).map_err(|err| failed(&err))?;
+            if results.is_empty() {
+                return Err(MainError::Conformance(format!(
+                    "no test results (junit_*.xml) in {}",
+                    dir.display()
+                )));
+            }
+            print!("{}", report::summary(&results));
+            Ok(())
+        }
+        ConformanceCommand::Ledger {
+            dir,
+            out,
+            suite_dir,
+        } => {
+            let results = report::read_results(&dir).map_err(|err| failed(&err))?;
+            let suite_dir = suite_dir.unwrap_or_else(default_suite_dir);
+            let names = run::conformance_test_names(&suite_dir)
+                .await
+                .map_err(|err| failed(&err))?;
+            let record = std::fs::read_to_string(dir.join("command.txt")).unwrap_or_default();
+            let header = format!(
+                "Regenerated from the run in {}:\n\n```\n{record}```",
+                dir.display()
+            );
+            std::fs::write(&out, report::ledger(&names, &results, &header))
+                .map_err(|err| failed(&err))?;
+            println!("wrote {}", out.display());
+            Ok(())
+        }
     }
 }
 
