@@ -280,6 +280,94 @@ pub(crate) fn record_stored_version(crd: &mut Value) {
     }
 }
 
+/// Upstream's service `dropTypeDependentFields`: a Service whose new type no longer needs a
+/// ClusterIP, NodePorts or an external traffic policy loses those its client did not change;
+/// only a LoadBalancer keeps its load-balancer status. An ExternalName Service shows no
+/// `internalTrafficPolicy` (upstream drops it on every read).
+fn drop_type_dependent_fields(new: &mut Value, old: &Value) {
+    let type_of = |s: &Value| {
+        s.pointer("/spec/type")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP")
+            .to_owned()
+    };
+    let needs_cluster_ip = |s: &Value| {
+        type_of(s) != "ExternalName"
+            && s.pointer("/spec/clusterIP").and_then(Value::as_str) != Some("None")
+    };
+    let needs_node_port = |s: &Value| matches!(type_of(s).as_str(), "NodePort" | "LoadBalancer");
+    let same = |field: &str| new.pointer(field) == old.pointer(field);
+    let (old_type, new_type) = (type_of(old), type_of(new));
+    let Some(spec) = new.get("spec").cloned() else {
+        return;
+    };
+    let mut spec = spec;
+    if needs_cluster_ip(old) && !needs_cluster_ip(new) {
+        if same("/spec/clusterIP") && same("/spec/clusterIPs") {
+            remove_field(&mut spec, "clusterIP");
+            remove_field(&mut spec, "clusterIPs");
+        }
+        if same("/spec/ipFamilies") {
+            remove_field(&mut spec, "ipFamilies");
+        }
+        if same("/spec/ipFamilyPolicy") {
+            remove_field(&mut spec, "ipFamilyPolicy");
+        }
+    }
+    let node_ports = |s: &Value| -> Vec<Value> {
+        s.pointer("/spec/ports")
+            .and_then(Value::as_array)
+            .map(|ports| {
+                ports
+                    .iter()
+                    .map(|p| p.get("nodePort").cloned().unwrap_or(Value::Null))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if needs_node_port(old)
+        && !needs_node_port(new)
+        && node_ports(old) == node_ports(new)
+        && let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut)
+    {
+        for port in ports {
+            remove_field(port, "nodePort");
+        }
+    }
+    if old_type == "LoadBalancer" && new_type != "LoadBalancer" {
+        if same("/spec/allocateLoadBalancerNodePorts") {
+            remove_field(&mut spec, "allocateLoadBalancerNodePorts");
+        }
+        if same("/spec/healthCheckNodePort") {
+            remove_field(&mut spec, "healthCheckNodePort");
+        }
+        if same("/spec/loadBalancerClass") {
+            remove_field(&mut spec, "loadBalancerClass");
+        }
+    }
+    let externally_accessible = |t: &str| matches!(t, "NodePort" | "LoadBalancer");
+    if externally_accessible(&old_type)
+        && !externally_accessible(&new_type)
+        && same("/spec/externalTrafficPolicy")
+    {
+        remove_field(&mut spec, "externalTrafficPolicy");
+    }
+    if new_type == "ExternalName" {
+        remove_field(&mut spec, "internalTrafficPolicy");
+    }
+    new["spec"] = spec;
+    if new_type != "LoadBalancer" && new.get("status").is_some_and(Value::is_object) {
+        new["status"]["loadBalancer"] = json!({});
+    }
+}
+
+/// Removes `key` from an object (nothing for other values).
+fn remove_field(object: &mut Value, key: &str) {
+    if let Some(map) = object.as_object_mut() {
+        map.remove(key);
+    }
+}
+
 /// Upstream's `normalizeClusterIPs`: a client that sets only the singular `clusterIP` gets the
 /// plural `clusterIPs` to match (on create; on update when it changed only the singular).
 fn normalize_cluster_ips(service: &mut Value, old: Option<&Value>) {
@@ -422,6 +510,9 @@ pub(crate) fn prepare_for_update(
     }
     if (info.group, info.resource) == ("apiextensions.k8s.io", "customresourcedefinitions") {
         record_stored_version(new);
+    }
+    if info.group.is_empty() && info.resource == "services" {
+        drop_type_dependent_fields(new, old);
     }
     if info.group.is_empty() && info.resource == "namespaces" {
         // Only `/finalize` changes a namespace's finalizers.

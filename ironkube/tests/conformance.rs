@@ -263,7 +263,15 @@ fn offline_images_are_imported_under_the_suites_names() {
         .lines()
         .find(|l| l.starts_with("registry.k8s.io/e2e-test-images/busybox:"))
         .unwrap();
-    let said = ctr(&["run", "--rm", busybox, "bb", "sh", "-c", "echo hello $((6*7))"]);
+    let said = ctr(&[
+        "run",
+        "--rm",
+        busybox,
+        "bb",
+        "sh",
+        "-c",
+        "echo hello $((6*7))",
+    ]);
     assert_eq!(said.trim(), "hello 42");
     let agnhost = listed
         .lines()

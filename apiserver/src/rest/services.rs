@@ -36,7 +36,7 @@ pub(super) struct Reserved {
     ips: Vec<String>,
 }
 
-fn needs_cluster_ip(service: &Value) -> bool {
+pub(super) fn needs_cluster_ip(service: &Value) -> bool {
     service.pointer("/spec/type").and_then(Value::as_str) != Some("ExternalName")
         && service.pointer("/spec/clusterIP").and_then(Value::as_str) != Some("None")
 }
@@ -133,6 +133,23 @@ async fn reserve(
 /// Gives a new Service its ClusterIP(s) and NodePorts, reserving the address (except in a dry
 /// run). The Service is at `v1`, prepared and validated.
 pub(super) async fn allocate(ctx: &Ctx, service: &mut Value) -> Result<Reserved, Box<Status>> {
+    let reserved = allocate_cluster_ip(ctx, service).await?;
+    if needs_node_ports(service) {
+        let used = used_node_ports(ctx).await?;
+        if let Err(errors) = assign_node_ports(service, None, &used) {
+            release(&ctx.state, &reserved).await;
+            return Err(invalid(service, &errors));
+        }
+    }
+    Ok(reserved)
+}
+
+/// Gives a Service that needs one its ClusterIP (the requested one or a free one), reserving
+/// the address except in a dry run; a headless Service gets `clusterIPs: [None]`.
+pub(super) async fn allocate_cluster_ip(
+    ctx: &Ctx,
+    service: &mut Value,
+) -> Result<Reserved, Box<Status>> {
     let cidr = ctx.state.service_cidr;
     let mut reserved = Reserved::default();
     if needs_cluster_ip(service) {
@@ -236,14 +253,52 @@ pub(super) async fn allocate(ctx: &Ctx, service: &mut Value) -> Result<Reserved,
             spec["ipFamilyPolicy"] = json!("SingleStack");
         }
     }
-    if needs_node_ports(service) {
-        let used = used_node_ports(ctx).await?;
-        if let Err(errors) = assign_node_ports(service, None, &used) {
-            release(&ctx.state, &reserved).await;
-            return Err(invalid(service, &errors));
+    Ok(reserved)
+}
+
+/// The ClusterIP fields an allocation gave `allocated`, onto `service`.
+pub(super) fn take_cluster_ip(service: &mut Value, allocated: &Value) {
+    for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
+        if let Some(value) = allocated.pointer(&format!("/spec/{field}"))
+            && service.get("spec").is_some_and(Value::is_object)
+        {
+            service["spec"][field] = value.clone();
         }
     }
-    Ok(reserved)
+}
+
+/// Whether an updated Service needs a ClusterIP it does not have (it became a ClusterIP,
+/// NodePort or LoadBalancer Service: upstream allocates on such an update).
+pub(super) fn lacks_cluster_ip(service: &Value) -> bool {
+    needs_cluster_ip(service)
+        && service
+            .pointer("/spec/clusterIP")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+}
+
+/// Frees the addresses `old` held that `new` no longer has (a Service that became
+/// ExternalName, or headless).
+pub(super) async fn release_dropped(state: &Arc<AppState>, old: &Value, new: &Value) {
+    let ips = |service: &Value| -> Vec<String> {
+        service
+            .pointer("/spec/clusterIPs")
+            .and_then(Value::as_array)
+            .map(|ips| {
+                ips.iter()
+                    .filter_map(Value::as_str)
+                    .filter(|ip| *ip != "None")
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let kept = ips(new);
+    for ip in ips(old) {
+        if !kept.contains(&ip) {
+            delete_ip(state, &ip).await;
+        }
+    }
 }
 
 /// NodePorts of every Service there is: a consistent read, under `service_writes`.
@@ -350,6 +405,10 @@ pub(super) fn assign_node_ports(
 /// What an update keeps of the stored Service's allocation (upstream's
 /// `patchAllocatedValues`): a ClusterIP the client left out stays.
 pub(super) fn keep_allocated(new: &mut Value, old: &Value) {
+    // An ExternalName Service has no ClusterIP to keep (upstream's `needsClusterIP`).
+    if !needs_cluster_ip(new) {
+        return;
+    }
     for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
         let missing = new
             .pointer(&format!("/spec/{field}"))

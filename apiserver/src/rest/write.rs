@@ -42,6 +42,9 @@ pub(super) enum WriteError {
     DeleteNow(Box<Value>),
     /// A graceful deletion is already under way.
     AlreadyDeleting,
+    /// The updated Service needs a ClusterIP: allocate one for it (outside the store's update
+    /// loop, as the reservation is a write of its own) and update again.
+    NeedsClusterIp(Box<Value>),
 }
 
 impl From<StorageError> for WriteError {
@@ -70,6 +73,9 @@ impl Ctx {
             WriteError::DeleteNow(_) | WriteError::AlreadyDeleting => Box::new(
                 Status::internal_error("unexpected deletion state outside a delete"),
             ),
+            WriteError::NeedsClusterIp(_) => {
+                Box::new(Status::internal_error("a ClusterIP was not allocated"))
+            }
         }
     }
 
@@ -398,7 +404,29 @@ where
     let created = current.is_none();
     let new = make_new(served.as_ref())?;
     let node_ports = service_node_ports(ctx).await?;
-    match update_object(ctx, current, new, allow_create, node_ports.as_ref()) {
+    let result = match update_object(
+        ctx,
+        current.clone(),
+        new.clone(),
+        allow_create,
+        node_ports.as_ref(),
+        None,
+    ) {
+        // What a real update would allocate, without reserving it.
+        Err(WriteError::NeedsClusterIp(mut service)) => {
+            services::allocate_cluster_ip(ctx, &mut service).await?;
+            update_object(
+                ctx,
+                current,
+                new,
+                allow_create,
+                node_ports.as_ref(),
+                Some(&service),
+            )
+        }
+        other => other,
+    };
+    match result {
         Ok(object) => Ok(Updated::Stored {
             object: Object::new(object),
             created,
@@ -460,6 +488,7 @@ fn update_object(
     mut new: Value,
     allow_create: bool,
     node_ports: Option<&HashSet<i64>>,
+    cluster_ip: Option<&Value>,
 ) -> Result<Value, WriteError> {
     let Some(old) = old else {
         if !allow_create {
@@ -513,6 +542,12 @@ fn update_object(
         strategy::prepare_for_update(&ctx.info, &ctx.strategy, &mut new, &old);
         if let Some(used) = node_ports {
             services::keep_allocated(&mut new, &old);
+            if services::lacks_cluster_ip(&new) {
+                match cluster_ip {
+                    Some(allocated) => services::take_cluster_ip(&mut new, allocated),
+                    None => return Err(WriteError::NeedsClusterIp(Box::new(new))),
+                }
+            }
             if services::needs_node_ports(&new)
                 && let Err(errors) = services::assign_node_ports(&mut new, Some(&old), used)
             {
@@ -612,29 +647,60 @@ where
     let node_ports = service_node_ports(ctx).await?;
     let cached = ctx.storage.cache.cached(ctx.ns(), &ctx.name);
     let mut created = false;
-    let result = ctx
-        .storage
-        .store()
-        .guaranteed_update(
-            ctx.ns(),
-            &ctx.name,
-            allow_create,
-            &Preconditions::default(),
-            cached.as_ref(),
-            |old: Option<Value>| {
-                let result = (|| {
-                    let served_old = match &old {
-                        Some(old) => Some(ctx.to_served(&Object::new(old.clone()))?),
-                        None => None,
-                    };
-                    let new = make_new(served_old.as_ref())?;
-                    created = old.is_none();
-                    update_object(ctx, old, new, allow_create, node_ports.as_ref())
-                })();
-                std::future::ready(result)
-            },
-        )
-        .await;
+    // A Service that comes to need a ClusterIP gets one reserved between two attempts.
+    let mut cluster_ip: Option<(Value, services::Reserved)> = None;
+    let mut old_service: Option<Value> = None;
+    let result = loop {
+        let result = ctx
+            .storage
+            .store()
+            .guaranteed_update(
+                ctx.ns(),
+                &ctx.name,
+                allow_create,
+                &Preconditions::default(),
+                cached.as_ref(),
+                |old: Option<Value>| {
+                    let result = (|| {
+                        let served_old = match &old {
+                            Some(old) => Some(ctx.to_served(&Object::new(old.clone()))?),
+                            None => None,
+                        };
+                        let new = make_new(served_old.as_ref())?;
+                        created = old.is_none();
+                        if node_ports.is_some() {
+                            old_service.clone_from(&served_old);
+                        }
+                        update_object(
+                            ctx,
+                            old,
+                            new,
+                            allow_create,
+                            node_ports.as_ref(),
+                            cluster_ip.as_ref().map(|(service, _)| service),
+                        )
+                    })();
+                    std::future::ready(result)
+                },
+            )
+            .await;
+        match result {
+            Err(WriteError::NeedsClusterIp(mut service)) if cluster_ip.is_none() => {
+                let reserved = services::allocate_cluster_ip(ctx, &mut service).await?;
+                cluster_ip = Some((*service, reserved));
+            }
+            other => break other,
+        }
+    };
+    match (&result, &cluster_ip) {
+        (Ok(stored), _) if node_ports.is_some() => {
+            if let (Some(old), Ok(new)) = (&old_service, ctx.to_served(stored)) {
+                services::release_dropped(&ctx.state, old, &new).await;
+            }
+        }
+        (Err(_), Some((_, reserved))) => services::release(&ctx.state, reserved).await,
+        _ => {}
+    }
     match result {
         Ok(object) => Ok(Updated::Stored { object, created }),
         Err(WriteError::DeleteNow(new)) => {
