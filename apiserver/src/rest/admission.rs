@@ -190,6 +190,140 @@ pub(super) async fn admit_pod(ctx: &Ctx, pod: &mut Value) -> Result<(), Box<Stat
             }
         }
     }
+    runtime_class(ctx, pod, &name).await
+}
+
+/// Whether two resource lists hold the same quantities (as `Semantic.DeepEqual` compares them).
+fn same_quantities(a: &Value, b: &Value) -> bool {
+    let canonical = |v: &Value| -> Option<std::collections::BTreeMap<String, String>> {
+        v.as_object()?
+            .iter()
+            .map(|(k, q)| {
+                let text = q.as_str()?;
+                Some((
+                    k.clone(),
+                    ironkube_apimachinery::quantity::canonical(text).ok()?,
+                ))
+            })
+            .collect()
+    };
+    match (canonical(a), canonical(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Upstream's `RuntimeClass` admission of a new pod: the class it names must exist; its pod
+/// overhead becomes the pod's (a different one given is refused), its node selector joins the
+/// pod's (a conflicting value is refused) and its tolerations are added; a pod without such a
+/// class may not set an overhead.
+async fn runtime_class(ctx: &Ctx, pod: &mut Value, name: &str) -> Result<(), Box<Status>> {
+    let forbidden = |message: String| Box::new(Status::forbidden("", "pods", name, &message));
+    let requested = pod
+        .pointer("/spec/runtimeClassName")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let class = match requested {
+        None => None,
+        Some(requested) => {
+            let Some(info) = ctx
+                .state
+                .registry()
+                .get("node.k8s.io", "v1", "runtimeclasses")
+                .cloned()
+            else {
+                return Ok(());
+            };
+            let Some(classes) = ctx.state.resources.get(&info) else {
+                return Ok(());
+            };
+            // The lister first, then the store (upstream asks the API when the lister misses).
+            let found = match classes.cache.get(None, &requested, Some("0")).await {
+                Ok(class) => Ok(class),
+                Err(StorageError::NotFound { .. }) => {
+                    classes.cache.get(None, &requested, None).await
+                }
+                Err(err) => Err(err),
+            };
+            match found {
+                Ok(class) => Some(class.into_value()),
+                Err(StorageError::NotFound { .. }) => {
+                    return Err(forbidden(format!(
+                        "pod rejected: RuntimeClass \"{requested}\" not found"
+                    )));
+                }
+                Err(err) => {
+                    return Err(Box::new(err.status(
+                        &ironkube_storage::object::GroupResource::new(
+                            "node.k8s.io",
+                            "runtimeclasses",
+                        ),
+                        &requested,
+                        "get",
+                    )));
+                }
+            }
+        }
+    };
+    let pod_overhead = pod
+        .pointer("/spec/overhead")
+        .filter(|o| o.as_object().is_some_and(|m| !m.is_empty()))
+        .cloned();
+    match class.as_ref().and_then(|c| c.pointer("/overhead/podFixed")) {
+        Some(fixed) => {
+            if let Some(given) = &pod_overhead
+                && !same_quantities(given, fixed)
+            {
+                return Err(forbidden(
+                    "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead"
+                        .to_owned(),
+                ));
+            }
+            pod["spec"]["overhead"] = fixed.clone();
+        }
+        None if pod_overhead.is_some() => {
+            return Err(forbidden(
+                "pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead"
+                    .to_owned(),
+            ));
+        }
+        None => {}
+    }
+    let Some(scheduling) = class.as_ref().and_then(|c| c.get("scheduling")) else {
+        return Ok(());
+    };
+    if let Some(selector) = scheduling.get("nodeSelector").and_then(Value::as_object) {
+        let mut merged = pod
+            .pointer("/spec/nodeSelector")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for (key, class_value) in selector {
+            if let Some(pod_value) = merged.get(key)
+                && pod_value != class_value
+            {
+                return Err(forbidden(format!(
+                    "conflict: runtimeClass.scheduling.nodeSelector[{key}] = {}; pod.spec.nodeSelector[{key}] = {}",
+                    class_value.as_str().unwrap_or_default(),
+                    pod_value.as_str().unwrap_or_default()
+                )));
+            }
+            merged.insert(key.clone(), class_value.clone());
+        }
+        pod["spec"]["nodeSelector"] = Value::Object(merged);
+    }
+    if let Some(extra) = scheduling.get("tolerations").and_then(Value::as_array) {
+        let tolerations = pod["spec"]
+            .as_object_mut()
+            .map(|spec| spec.entry("tolerations").or_insert_with(|| json!([])));
+        if let Some(Value::Array(tolerations)) = tolerations {
+            for toleration in extra {
+                if !tolerations.contains(toleration) {
+                    tolerations.push(toleration.clone());
+                }
+            }
+        }
+    }
     Ok(())
 }
 

@@ -147,10 +147,86 @@ pub(super) fn validate_pod_spec(spec: &Value, path: &FieldPath) -> Vec<FieldErro
             errors.extend(dns_label(value, &path.child(key)));
         }
     }
+    errors.extend(validate_sysctls(
+        spec,
+        &path.child("securityContext").child("sysctls"),
+    ));
     errors.extend(validate_tolerations(
         list(spec, "tolerations"),
         &path.child("tolerations"),
     ));
+    errors
+}
+
+/// Upstream's `SysctlContainSlashFmt` as its validation message prints it.
+const SYSCTL_REGEX: &str =
+    r"^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$";
+
+/// Upstream's `IsValidSysctlName`: at most 253 characters, segments of lower-case letters,
+/// digits, `-` and `_` (starting and ending with a letter or digit) joined by `.` or `/`.
+fn is_valid_sysctl_name(name: &str) -> bool {
+    let segment_ok = |segment: &str| {
+        let bytes = segment.as_bytes();
+        let edge = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        match (bytes.first(), bytes.last()) {
+            (Some(&first), Some(&last)) => {
+                edge(first)
+                    && edge(last)
+                    && bytes.iter().all(|&b| edge(b) || b == b'-' || b == b'_')
+            }
+            _ => false,
+        }
+    };
+    name.len() <= 253 && name.split(['.', '/']).all(segment_ok)
+}
+
+/// Upstream's `validateSysctls`: names valid and unique, and no namespaced sysctl of a
+/// namespace the pod shares with the host.
+fn validate_sysctls(spec: &Value, path: &FieldPath) -> Vec<FieldError> {
+    let Some(sysctls) = spec
+        .pointer("/securityContext/sysctls")
+        .and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    let host_network = spec.get("hostNetwork").and_then(Value::as_bool) == Some(true);
+    let host_ipc = spec.get("hostIPC").and_then(Value::as_bool) == Some(true);
+    let mut errors = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, sysctl) in sysctls.iter().enumerate() {
+        let name = string(sysctl, "name");
+        let item = path.index(i).child("name");
+        if name.is_empty() {
+            errors.push(FieldError::required(&item, ""));
+        } else if !is_valid_sysctl_name(name) {
+            errors.push(FieldError::invalid(
+                &item,
+                name,
+                format!("must have at most 253 characters and match regex {SYSCTL_REGEX}"),
+            ));
+        } else if seen.contains(&name) {
+            errors.push(FieldError::duplicate(&item, name));
+        }
+        let normalized = name.replace('/', ".");
+        let ipc = normalized == "kernel.sem"
+            || ["kernel.shm", "kernel.msg", "fs.mqueue."]
+                .iter()
+                .any(|prefix| normalized.starts_with(prefix));
+        if host_network && normalized.starts_with("net.") {
+            errors.push(FieldError::invalid(
+                &item,
+                name,
+                "may not be specified when 'hostNetwork' is true",
+            ));
+        } else if host_ipc && ipc {
+            errors.push(FieldError::invalid(
+                &item,
+                name,
+                "may not be specified when 'hostIPC' is true",
+            ));
+        }
+        seen.push(name);
+    }
     errors
 }
 
