@@ -212,17 +212,25 @@ fn truncate(s: &str, max: usize) -> String {
 pub fn ledger(conformance_tests: &[String], results: &[TestResult], header: &str) -> String {
     let by_name: BTreeMap<&str, &TestResult> =
         results.iter().map(|r| (r.name.as_str(), r)).collect();
-    let mut by_sig: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    let mut by_sig: BTreeMap<&str, Vec<(&str, &str, String)>> = BTreeMap::new();
     let mut totals: BTreeMap<&str, usize> = BTreeMap::new();
     for name in conformance_tests {
-        let word = by_name
-            .get(name.as_str())
-            .map_or("not run", |r| r.outcome.word());
+        let result = by_name.get(name.as_str());
+        let word = result.map_or("not run", |r| r.outcome.word());
+        // How long a passed test took, for the ratchet's time budget.
+        let seconds = match result {
+            Some(r) if r.outcome == Outcome::Passed => r
+                .seconds
+                .parse::<f64>()
+                .map(|s| format!(" ({s:.0} s)"))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
         *totals.entry(word).or_default() += 1;
         by_sig
             .entry(sig_of(name))
             .or_default()
-            .push((name.as_str(), word));
+            .push((name.as_str(), word, seconds));
     }
     let mut out = String::new();
     let _ = writeln!(out, "# Conformance ledger\n");
@@ -239,7 +247,7 @@ pub fn ledger(conformance_tests: &[String], results: &[TestResult], header: &str
     let _ = writeln!(out, "| SIG | passed | failed | skipped | not run |");
     let _ = writeln!(out, "|---|---:|---:|---:|---:|");
     for (sig, tests) in &by_sig {
-        let count = |w: &str| tests.iter().filter(|(_, x)| *x == w).count();
+        let count = |w: &str| tests.iter().filter(|(_, x, _)| *x == w).count();
         let _ = writeln!(
             out,
             "| {sig} | {} | {} | {} | {} |",
@@ -251,19 +259,30 @@ pub fn ledger(conformance_tests: &[String], results: &[TestResult], header: &str
     }
     for (sig, tests) in &by_sig {
         let _ = writeln!(out, "\n## {sig}\n");
-        for (name, word) in tests {
-            let _ = writeln!(out, "- {word}: {name}");
+        for (name, word, seconds) in tests {
+            let _ = writeln!(out, "- {word}{seconds}: {name}");
         }
     }
     out
 }
 
-/// The tests the ledger marks as passed (what the CI ratchet runs).
-pub fn passed_in_ledger(ledger: &str) -> Vec<String> {
+/// The tests the ledger marks as passed, with the seconds each took in the ledger's run (what
+/// the CI ratchet runs, within its time budget).
+pub fn passed_in_ledger(ledger: &str) -> Vec<(String, f64)> {
     ledger
         .lines()
-        .filter_map(|line| line.strip_prefix("- passed: "))
-        .map(str::to_owned)
+        .filter_map(|line| line.strip_prefix("- passed"))
+        .filter_map(|rest| {
+            let (timing, name) = rest.split_once(": ")?;
+            let seconds = timing
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim_end_matches(" s")
+                .parse::<f64>()
+                .unwrap_or(0.0);
+            Some((name.to_owned(), seconds))
+        })
         .collect()
 }
 
@@ -324,9 +343,13 @@ mod tests {
         let ledger = ledger(&tests, &results, "run: test");
         assert!(ledger.contains("3 conformance tests: 1 passed, 1 failed, 0 skipped, 1 not run"));
         assert!(ledger.contains("- not run: [sig-node] Pods should run [Conformance]"));
+        assert!(ledger.contains("- passed (2 s): [sig-api-machinery] Namespaces should work"));
         assert_eq!(
             passed_in_ledger(&ledger),
-            ["[sig-api-machinery] Namespaces should work [Conformance]"]
+            [(
+                "[sig-api-machinery] Namespaces should work [Conformance]".to_owned(),
+                2.0
+            )]
         );
     }
 }
