@@ -116,6 +116,32 @@ pub struct ResourceInfo {
     pub custom: Option<std::sync::Arc<crate::crd::CustomResource>>,
 }
 
+impl SubresourceInfo {
+    /// The `status` subresource of a resource of `kind` at `group`/`version`.
+    pub fn status(group: &'static str, version: &'static str, kind: &'static str) -> Self {
+        Self {
+            name: "status",
+            group,
+            version,
+            kind,
+            verbs: SUBRESOURCE_VERBS,
+            discoverable: true,
+        }
+    }
+
+    /// The `scale` subresource: `autoscaling/v1` `Scale`.
+    pub fn scale() -> Self {
+        Self {
+            name: "scale",
+            group: "autoscaling",
+            version: "v1",
+            kind: "Scale",
+            verbs: SUBRESOURCE_VERBS,
+            discoverable: true,
+        }
+    }
+}
+
 impl ResourceInfo {
     /// The subresource called `name`, if the resource has it.
     pub fn subresource(&self, name: &str) -> Option<&SubresourceInfo> {
@@ -671,14 +697,7 @@ fn resource_info(row: &Row, group: &GroupInfo, etcd_prefix: &str) -> ResourceInf
         .subresources
         .iter()
         .map(|sub| match sub {
-            Sub::Status => SubresourceInfo {
-                name: "status",
-                group: row.group,
-                version: row.version,
-                kind: row.kind,
-                verbs: SUBRESOURCE_VERBS,
-                discoverable: true,
-            },
+            Sub::Status => SubresourceInfo::status(row.group, row.version, row.kind),
             Sub::Approval => SubresourceInfo {
                 name: "approval",
                 group: row.group,
@@ -695,14 +714,7 @@ fn resource_info(row: &Row, group: &GroupInfo, etcd_prefix: &str) -> ResourceInf
                 verbs: &["update"],
                 discoverable: true,
             },
-            Sub::Scale => SubresourceInfo {
-                name: "scale",
-                group: "autoscaling",
-                version: "v1",
-                kind: "Scale",
-                verbs: SUBRESOURCE_VERBS,
-                discoverable: true,
-            },
+            Sub::Scale => SubresourceInfo::scale(),
         })
         .collect();
     ResourceInfo {

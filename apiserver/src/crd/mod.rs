@@ -42,9 +42,6 @@ const VERBS: Verbs = &[
 /// The verbs discovery lists while the definition is being deleted.
 pub(crate) const TERMINATING_VERBS: Verbs = &["delete", "deletecollection", "get", "list", "watch"];
 
-/// The verbs of `status` and `scale`.
-const SUBRESOURCE_VERBS: Verbs = &["get", "patch", "update"];
-
 /// What a definition says about one served version of its resource, beyond what every
 /// registry entry holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -258,14 +255,7 @@ pub(crate) fn served_resources(crd: &Value, etcd_prefix: &str) -> Vec<ResourceIn
             if v.pointer("/subresources/status")
                 .is_some_and(Value::is_object)
             {
-                subresources.push(SubresourceInfo {
-                    name: "status",
-                    group,
-                    version,
-                    kind,
-                    verbs: SUBRESOURCE_VERBS,
-                    discoverable: true,
-                });
+                subresources.push(SubresourceInfo::status(group, version, kind));
             }
             let scale = v
                 .pointer("/subresources/scale")
@@ -279,14 +269,7 @@ pub(crate) fn served_resources(crd: &Value, etcd_prefix: &str) -> Vec<ResourceIn
                         .map(str::to_owned),
                 });
             if scale.is_some() {
-                subresources.push(SubresourceInfo {
-                    name: "scale",
-                    group: "autoscaling",
-                    version: "v1",
-                    kind: "Scale",
-                    verbs: SUBRESOURCE_VERBS,
-                    discoverable: true,
-                });
+                subresources.push(SubresourceInfo::scale());
             }
             ResourceInfo {
                 group,

@@ -436,6 +436,23 @@ async fn dry_run_delete(
     }
 }
 
+/// The stored cluster-scoped object a delete is about, once the delete's preconditions hold.
+async fn checked_for_delete(
+    ctx: &Ctx,
+    name: &str,
+    options: &DeleteOptions,
+) -> Result<Object, Box<Status>> {
+    let current = ctx
+        .storage
+        .store()
+        .get(None, name, None)
+        .await
+        .map_err(|err| Box::new(err.status(&ctx.group_resource(), name, "delete")))?;
+    check_delete_preconditions(ctx, current.value(), options)
+        .map_err(|err| ctx.write_status(err, "delete", name))?;
+    Ok(current)
+}
+
 /// Upstream's namespace `Delete`: the first delete marks the namespace Terminating; it is
 /// removed only once its `spec.finalizers` are empty (the namespace controller's work).
 async fn begin_namespace_deletion(
@@ -444,12 +461,7 @@ async fn begin_namespace_deletion(
     options: &DeleteOptions,
 ) -> Result<Option<Deletion>, Box<Status>> {
     let store = ctx.storage.store();
-    let current = store
-        .get(None, name, None)
-        .await
-        .map_err(|err| Box::new(err.status(&ctx.group_resource(), name, "delete")))?;
-    check_delete_preconditions(ctx, current.value(), options)
-        .map_err(|err| ctx.write_status(err, "delete", name))?;
+    let current = checked_for_delete(ctx, name, options).await?;
     let spec_finalizers = |value: &Value| {
         value
             .pointer("/spec/finalizers")
@@ -501,12 +513,7 @@ async fn begin_definition_deletion(
     options: &DeleteOptions,
 ) -> Result<Option<Deletion>, Box<Status>> {
     let store = ctx.storage.store();
-    let current = store
-        .get(None, name, None)
-        .await
-        .map_err(|err| Box::new(err.status(&ctx.group_resource(), name, "delete")))?;
-    check_delete_preconditions(ctx, current.value(), options)
-        .map_err(|err| ctx.write_status(err, "delete", name))?;
+    let current = checked_for_delete(ctx, name, options).await?;
     if meta(current.value(), "deletionTimestamp").is_some_and(|t| !t.is_null()) {
         return Ok(None);
     }
