@@ -275,7 +275,14 @@ impl Progress {
         if self.after_separator {
             self.after_separator = false;
             if line.starts_with('[') && !line.contains("Suite]") {
+                // e2e.test alone prints a spec's name as it starts: the current test.
                 self.current = line.trim().to_owned();
+                return Some(format!(
+                    "[{}/{}] running: {}",
+                    self.passed + self.failed + 1,
+                    self.total,
+                    self.current
+                ));
             }
         }
         None
@@ -575,7 +582,9 @@ kubectl.go:1\n";
         assert_eq!(
             printed,
             [
+                "[1/2] running: [sig-apps] Deployment should work [Conformance]",
                 "[1/2] passed 1, failed 0: PASSED [sig-apps] Deployment should work [Conformance]",
+                "[2/2] running: [sig-node] Pods should run [Conformance]",
                 "[2/2] passed 1, failed 1: FAILED [sig-node] Pods should run [Conformance]",
                 "[3/2] passed 2, failed 1: PASSED [sig-cli] Kubectl works [Conformance] [sig-cli, Conformance]",
             ]

@@ -41,6 +41,26 @@ fn hollow_nodes_look_healthy_and_renew_their_leases() {
             .spawn()
             .unwrap(),
     );
+    // `kubectl wait` fails on a node that is not registered yet: wait for all three first.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !cluster
+        .kubectl(&[
+            "get",
+            "node",
+            "hollow-node-0",
+            "hollow-node-1",
+            "hollow-node-2",
+        ])
+        .status
+        .success()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "hollow nodes not registered: {}",
+            std::fs::read_to_string(cluster.dir().join("hollow.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     cluster.kubectl_ok(&[
         "wait",
         "--for=condition=Ready",
