@@ -79,18 +79,44 @@ pub fn read_results(dir: &Path) -> Result<Vec<TestResult>, ReportError> {
         })
         .collect();
     files.sort();
-    let mut results = Vec::new();
+    let mut results: Vec<TestResult> = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).map_err(|source| ReportError::Read {
             path: file.display().to_string(),
             source,
         })?;
-        results.extend(parse_junit(&text).map_err(|source| ReportError::Parse {
+        let parsed = parse_junit(&text).map_err(|source| ReportError::Parse {
             path: file.display().to_string(),
             source,
-        })?);
+        })?;
+        merge(&mut results, parsed);
     }
     Ok(results)
+}
+
+/// Adds one report's results to those of earlier reports (files in name order, as a run split
+/// over several passes writes them: `junit_01.xml`, then `junit_serial_*.xml`): a test that
+/// ran replaces the same test skipped or interrupted before; one that only was skipped again
+/// changes nothing.
+pub fn merge(results: &mut Vec<TestResult>, later: Vec<TestResult>) {
+    let mut index: std::collections::HashMap<String, usize> = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.clone(), i))
+        .collect();
+    for result in later {
+        match index.get(&result.name) {
+            Some(&i) => {
+                if result.outcome != Outcome::Skipped {
+                    results[i] = result;
+                }
+            }
+            None => {
+                index.insert(result.name.clone(), results.len());
+                results.push(result);
+            }
+        }
+    }
 }
 
 /// The tests of one JUnit document, as ginkgo writes it: `[It] ` names are the tests; suite
@@ -330,6 +356,43 @@ mod tests {
             "{table}"
         );
         assert!(table.contains("- [sig-apps] Deployment should roll [Conformance]"));
+    }
+
+    #[test]
+    fn later_reports_replace_what_earlier_ones_did_not_run() {
+        let result = |name: &str, outcome| TestResult {
+            name: name.to_owned(),
+            outcome,
+            seconds: "1".into(),
+            failure: None,
+        };
+        let mut results = vec![
+            result("a", Outcome::Passed),
+            result("serial", Outcome::Failed),
+            result("skipped", Outcome::Skipped),
+        ];
+        merge(
+            &mut results,
+            vec![
+                result("a", Outcome::Skipped),
+                result("serial", Outcome::Passed),
+                result("skipped", Outcome::Skipped),
+                result("new", Outcome::Failed),
+            ],
+        );
+        let outcomes: Vec<_> = results
+            .iter()
+            .map(|r| (r.name.as_str(), r.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("a", Outcome::Passed),
+                ("serial", Outcome::Passed),
+                ("skipped", Outcome::Skipped),
+                ("new", Outcome::Failed),
+            ]
+        );
     }
 
     #[test]
