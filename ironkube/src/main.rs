@@ -426,7 +426,23 @@ async fn conformance(command: ConformanceCommand) -> Result<(), MainError> {
             let names = run::conformance_test_names(&suite_dir)
                 .await
                 .map_err(|err| failed(&err))?;
-            let record = std::fs::read_to_string(dir.join("command.txt")).unwrap_or_default();
+            // A run split over passes keeps one record per pass (`command*.txt`).
+            let mut records: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map_err(|err| failed(&err))?
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| {
+                    path.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("command") && n.ends_with(".txt"))
+                })
+                .collect();
+            records.sort();
+            let record: String = records
+                .iter()
+                .filter_map(|path| std::fs::read_to_string(path).ok())
+                .collect::<Vec<_>>()
+                .join("\n");
             let header = format!(
                 "Regenerated from the run in {}:\n\n```\n{record}```",
                 dir.display()
