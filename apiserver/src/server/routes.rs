@@ -46,8 +46,11 @@ pub(super) fn router(state: Arc<AppState>) -> Router {
             get(|s, p| health::single(Endpoint::Readyz, s, p)),
         )
         .route("/api", get(api))
+        // Upstream's discovery handlers answer with and without the trailing slash.
+        .route("/api/", get(api))
         .route("/api/{version}", get(api_version))
         .route("/apis", get(apis))
+        .route("/apis/", get(apis))
         .route("/apis/{group}", get(api_group))
         .route("/apis/{group}/{version}", get(group_version))
         .route("/openapi/v2", get(openapi_v2))
